@@ -1,0 +1,54 @@
+//! The OpenAPI document, generated from the handlers and types with utoipa, served at
+//! `/api/v1/openapi.json`. The committed copy (`backend/openapi.json`) must match it byte for byte
+//! (a test checks); `make openapi` regenerates it and the frontend's types.
+
+use std::sync::OnceLock;
+
+use actix_web::{HttpResponse, web};
+use utoipa::OpenApi;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(serve));
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "mergeloom-worker API", description = "JSON API of the mergeloom worker (see API.md)."),
+    paths(
+        super::jobs::create_job, super::jobs::get_job, super::jobs::retry_job,
+        super::runs::list_runs, super::runs::get_run, super::runs::cancel_run,
+        super::events::list_events, super::events::search_events, super::events::log_text,
+        super::events::events_ndjson, super::stream::run_stream, super::stream::worker_stream,
+        super::session::create_session, super::session::delete_session,
+        super::worker::worker_info, super::probes::live, super::probes::ready,
+    ),
+    components(schemas(
+        crate::model::Run, crate::model::Job, crate::model::JobCreated, crate::model::Event,
+        crate::model::EventSearch, crate::model::ErrorEnvelope, crate::model::WorkerInfo,
+        crate::model::Stage, crate::model::StateChange, super::runs::RunList, super::events::EventList,
+        crate::jobspec::JobRequest, crate::jobspec::FieldError,
+    )),
+    tags(
+        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "probes"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served (pretty JSON with a trailing newline), built once.
+pub fn document() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = ApiDoc::openapi();
+        doc.info.version = crate::VERSION.to_owned();
+        let mut s = doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "worker", responses((status = 200, description = "this document")))]
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document())
+}

@@ -1,0 +1,208 @@
+//! Command-line flags and environment (the `JCA_WORKER_*` names) for `serve`, resolved into one
+//! [`Config`] that the rest of the worker reads.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The default allowed-commands list (the MergeLoom worker's default).
+pub const DEFAULT_ALLOWED_COMMANDS: &str = "git,rg,pytest,python,python3";
+
+#[derive(Debug, Parser)]
+#[command(name = "mergeloom-worker", version, about = "Self-hosted worker for AI coding jobs")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway (UI, API, storage, live streams) with in-process executors.
+    Serve(ServeArgs),
+    /// Print the OpenAPI document the server serves at /api/v1/openapi.json.
+    Openapi,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to bind. Anything but loopback requires --auth-token.
+    #[arg(long, env = "JCA_WORKER_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on; 0 picks a free port.
+    #[arg(long, env = "JCA_WORKER_PORT", default_value_t = 8010)]
+    pub port: u16,
+    /// Directory for the database, lock file and workspaces.
+    #[arg(long, env = "JCA_WORKER_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// The worker's name, shown in the UI and API (default: the host name).
+    #[arg(long, env = "JCA_WORKER_NAME")]
+    pub name: Option<String>,
+    /// In-process executors; 0 runs the gateway only.
+    #[arg(long, env = "JCA_WORKER_EXECUTORS", default_value_t = 1)]
+    pub executors: u16,
+    /// Comma-separated program basenames that jobs may run.
+    #[arg(long, env = "JCA_WORKER_ALLOWED_COMMANDS")]
+    pub allowed_commands: Option<String>,
+    /// Access token for the API and UI (required for a non-loopback bind).
+    #[arg(long, env = "JCA_WORKER_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+    /// Extra Host names the worker answers to (repeatable), e.g. a reverse proxy's name.
+    #[arg(long = "public-host")]
+    pub public_hosts: Vec<String>,
+    /// Root directory for mirrors and worktrees (default: <data-dir>/workspaces).
+    #[arg(long, env = "JCA_WORKER_WORKSPACE_ROOT")]
+    pub workspace_root: Option<PathBuf>,
+    /// Request body limit in bytes.
+    #[arg(long, env = "JCA_WORKER_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+/// Errors that stop the worker from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "refusing to bind {0}: a non-loopback address requires an access token (--auth-token or JCA_WORKER_AUTH_TOKEN)"
+    )]
+    TokenRequired(IpAddr),
+    #[error("--auth-token must not be empty")]
+    EmptyToken,
+    #[error("--allowed-commands: {0:?} is not a program basename")]
+    BadAllowedCommand(String),
+}
+
+/// The resolved configuration of a `serve` process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: IpAddr,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub name: String,
+    pub executors: u16,
+    pub allowed_commands: Vec<String>,
+    /// Whether `allowed_commands` came from a flag or the environment (then it is locked).
+    pub allowed_commands_provisioned: bool,
+    pub auth_token: Option<String>,
+    pub public_hosts: Vec<String>,
+    pub workspace_root: PathBuf,
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    /// Validates flags and fills in defaults.
+    pub fn from_args(args: ServeArgs) -> Result<Self, ConfigError> {
+        let auth_token = match args.auth_token {
+            Some(t) if t.is_empty() => return Err(ConfigError::EmptyToken),
+            other => other,
+        };
+        if !args.host.is_loopback() && auth_token.is_none() {
+            return Err(ConfigError::TokenRequired(args.host));
+        }
+        let provisioned = args.allowed_commands.is_some();
+        let allowed_commands = parse_allowed_commands(
+            args.allowed_commands
+                .as_deref()
+                .unwrap_or(DEFAULT_ALLOWED_COMMANDS),
+        )?;
+        let name = args
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
+        let workspace_root = args
+            .workspace_root
+            .unwrap_or_else(|| args.data_dir.join("workspaces"));
+        Ok(Self {
+            host: args.host,
+            port: args.port,
+            data_dir: args.data_dir,
+            name,
+            executors: args.executors,
+            allowed_commands,
+            allowed_commands_provisioned: provisioned,
+            auth_token,
+            public_hosts: args
+                .public_hosts
+                .into_iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            workspace_root,
+            max_body_bytes: args.max_body_bytes,
+        })
+    }
+
+    /// A configuration for tests and benchmarks: loopback, port 0, the given data directory.
+    #[must_use]
+    pub fn for_data_dir(data_dir: PathBuf) -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            workspace_root: data_dir.join("workspaces"),
+            data_dir,
+            name: "test-worker".into(),
+            executors: 0,
+            allowed_commands: DEFAULT_ALLOWED_COMMANDS
+                .split(',')
+                .map(str::to_owned)
+                .collect(),
+            allowed_commands_provisioned: false,
+            auth_token: None,
+            public_hosts: Vec::new(),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Splits a comma-separated allowed-commands list; entries must be bare program names.
+pub fn parse_allowed_commands(list: &str) -> Result<Vec<String>, ConfigError> {
+    let mut out = Vec::new();
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        if entry.contains('/') || entry.contains(char::is_whitespace) {
+            return Err(ConfigError::BadAllowedCommand(entry.to_owned()));
+        }
+        if !out.iter().any(|e: &String| e == entry) {
+            out.push(entry.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(host: &str, token: Option<&str>) -> ServeArgs {
+        ServeArgs {
+            host: host.parse().expect("ip"),
+            port: 0,
+            data_dir: "d".into(),
+            name: Some("w".into()),
+            executors: 1,
+            allowed_commands: None,
+            auth_token: token.map(str::to_owned),
+            public_hosts: vec!["Worker.Example".into()],
+            workspace_root: None,
+            max_body_bytes: 10,
+        }
+    }
+
+    #[test]
+    fn non_loopback_needs_a_token() {
+        assert!(matches!(
+            Config::from_args(args("0.0.0.0", None)),
+            Err(ConfigError::TokenRequired(_))
+        ));
+        let c = Config::from_args(args("0.0.0.0", Some("t"))).expect("config");
+        assert_eq!(c.public_hosts, vec!["worker.example"]);
+        assert_eq!(c.workspace_root, PathBuf::from("d/workspaces"));
+        assert!(Config::from_args(args("127.0.0.1", None)).is_ok());
+    }
+
+    #[test]
+    fn allowed_commands_are_basenames() {
+        assert_eq!(
+            parse_allowed_commands(" git, npm ,git").expect("list"),
+            vec!["git", "npm"]
+        );
+        assert!(parse_allowed_commands("/bin/sh").is_err());
+    }
+}

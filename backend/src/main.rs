@@ -1,0 +1,76 @@
+//! The `mergeloom-worker` binary: parses the command line and runs a subcommand. Nothing else.
+
+use clap::Parser;
+use mergeloom_worker::config::{Cli, Command, Config};
+use mergeloom_worker::server;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", mergeloom_worker::api::openapi::document());
+            std::process::ExitCode::SUCCESS
+        }
+        Command::Serve(args) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info,actix_server=warn".into()),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let config = match Config::from_args(args) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("mergeloom-worker: {e}");
+                    return std::process::ExitCode::from(2);
+                }
+            };
+            let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("mergeloom-worker: cannot start the runtime: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            rt.block_on(serve(config))
+        }
+    }
+}
+
+async fn serve(config: Config) -> std::process::ExitCode {
+    let running = match server::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("mergeloom-worker: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("listening on {}", running.url());
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await;
+    std::process::ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

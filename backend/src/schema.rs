@@ -1,0 +1,159 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    commands (id) {
+        id -> Integer,
+        run_id -> Text,
+        source -> Text,
+        stage -> Text,
+        attempt -> Integer,
+        argv -> Text,
+        cwd -> Nullable<Text>,
+        exit_code -> Nullable<Integer>,
+        timed_out -> Bool,
+        duration_ms -> Nullable<BigInt>,
+        started_at -> Text,
+        output_tail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    events (run_id, seq) {
+        run_id -> Text,
+        seq -> BigInt,
+        ts -> Text,
+        kind -> Text,
+        stage -> Nullable<Text>,
+        attempt -> Nullable<Integer>,
+        stream -> Nullable<Text>,
+        text -> Nullable<Text>,
+        data -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    file_changes (id) {
+        id -> Integer,
+        run_id -> Text,
+        path -> Text,
+        old_path -> Nullable<Text>,
+        change -> Text,
+        additions -> BigInt,
+        deletions -> BigInt,
+        diff -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        repository_id -> Text,
+        ticket_key -> Text,
+        ticket_title -> Text,
+        ticket_body -> Nullable<Text>,
+        ticket_url -> Nullable<Text>,
+        ticket_source -> Nullable<Text>,
+        spec -> Text,
+        is_sample -> Bool,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    repositories (id) {
+        id -> Text,
+        url -> Text,
+        name -> Text,
+        default_branch -> Nullable<Text>,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    run_states (id) {
+        id -> Integer,
+        run_id -> Text,
+        status -> Text,
+        stage -> Nullable<Text>,
+        at -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    runs (id) {
+        id -> Text,
+        job_id -> Text,
+        attempt -> Integer,
+        status -> Text,
+        stage -> Nullable<Text>,
+        repository_id -> Text,
+        ticket_key -> Text,
+        ticket_title -> Text,
+        ticket_url -> Nullable<Text>,
+        provider_id -> Nullable<Text>,
+        provider_model -> Nullable<Text>,
+        executor_id -> Nullable<Text>,
+        executor_name -> Nullable<Text>,
+        branch -> Nullable<Text>,
+        base_commit -> Nullable<Text>,
+        head_commit -> Nullable<Text>,
+        pushed -> Bool,
+        created_at -> Text,
+        started_at -> Nullable<Text>,
+        finished_at -> Nullable<Text>,
+        reason_code -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        failed_stage -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        error_detail -> Nullable<Text>,
+        input_tokens -> BigInt,
+        output_tokens -> BigInt,
+        cache_read_tokens -> BigInt,
+        cost_usd -> Double,
+        usage_estimated -> Bool,
+        validation_mode -> Text,
+        validation_passed -> Nullable<Bool>,
+        event_count -> BigInt,
+        last_event_seq -> BigInt,
+        events_retained -> Bool,
+        audit_retained -> Bool,
+        audit_expires_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    stages (id) {
+        id -> Integer,
+        run_id -> Text,
+        name -> Text,
+        position -> Integer,
+        attempt -> Integer,
+        status -> Text,
+        started_at -> Nullable<Text>,
+        finished_at -> Nullable<Text>,
+        duration_ms -> Nullable<BigInt>,
+        first_seq -> Nullable<BigInt>,
+        last_seq -> Nullable<BigInt>,
+        summary -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(commands -> runs (run_id));
+diesel::joinable!(file_changes -> runs (run_id));
+diesel::joinable!(jobs -> repositories (repository_id));
+diesel::joinable!(run_states -> runs (run_id));
+diesel::joinable!(runs -> jobs (job_id));
+diesel::joinable!(runs -> repositories (repository_id));
+diesel::joinable!(stages -> runs (run_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    commands,
+    events,
+    file_changes,
+    jobs,
+    repositories,
+    run_states,
+    runs,
+    stages,
+);
