@@ -1,0 +1,31 @@
+/**
+ * Named API types. Everything here is re-exported from the types generated out of the backend's
+ * OpenAPI document (src/api/schema.d.ts, `npm run gen:api`), so the shapes are never written twice.
+ */
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+
+export type Run = Schemas["Run"];
+export type RunList = Schemas["RunList"];
+export type Job = Schemas["Job"];
+export type JobCreated = Schemas["JobCreated"];
+export type Event = Schemas["Event"];
+export type WorkerInfo = Schemas["WorkerInfo"];
+export type ErrorEnvelope = Schemas["ErrorEnvelope"];
+export type StateChange = NonNullable<Run["state_history"]>[number];
+export type Stage = NonNullable<Run["stages"]>[number];
+
+/** Run statuses in lifecycle order (API.md); the API serialises them as plain strings. */
+export const RUN_STATUSES = ["queued", "running", "completed", "blocked", "failed", "cancelled"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Whether a status string is one of the known run statuses. */
+export function isRunStatus(value: string): value is RunStatus {
+  return (RUN_STATUSES as readonly string[]).includes(value);
+}
+
+/** A run is active while queued or running; every other status is terminal. */
+export function isActiveStatus(status: string): boolean {
+  return status === "queued" || status === "running";
+}

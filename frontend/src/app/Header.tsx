@@ -1,0 +1,40 @@
+/** The shell header: worker identity (name and version), navigation and the live-stream state. */
+import { Link, NavLink } from "react-router";
+import { useWorkerInfo } from "../features/worker";
+import { useStreamState } from "./streamState";
+
+const STREAM_LABEL = {
+  open: "live",
+  connecting: "connecting",
+  reconnecting: "reconnecting",
+  closed: "offline",
+} as const;
+
+function WorkerIdentity() {
+  const { data } = useWorkerInfo();
+  if (!data) return null;
+  return (
+    <span className="identity" data-testid="worker-identity" title={`role ${data.role}, started ${data.started_at}`}>
+      <span className="identity__name">{data.name}</span>
+      <span className="identity__version">v{data.version}</span>
+    </span>
+  );
+}
+
+export function Header() {
+  const stream = useStreamState();
+  return (
+    <header className="app-header">
+      <Link className="brand" to="/runs">
+        MergeLoom worker
+      </Link>
+      <WorkerIdentity />
+      <nav className="nav" aria-label="Main">
+        <NavLink to="/runs">Runs</NavLink>
+      </nav>
+      <span className={`stream-state stream-state--${stream}`} data-testid="stream-state" title="Worker event stream">
+        {STREAM_LABEL[stream]}
+      </span>
+    </header>
+  );
+}
