@@ -10,7 +10,11 @@ use clap::{Args, Parser, Subcommand};
 pub const DEFAULT_ALLOWED_COMMANDS: &str = "git,rg,pytest,python,python3";
 
 #[derive(Debug, Parser)]
-#[command(name = "mergeloom-worker", version, about = "Self-hosted worker for AI coding jobs")]
+#[command(
+    name = "mergeloom-worker",
+    version,
+    about = "Self-hosted worker for AI coding jobs"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -56,6 +60,33 @@ pub struct ServeArgs {
     /// Request body limit in bytes.
     #[arg(long, env = "JCA_WORKER_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// The command provider's command line (split shell-style, never run through a shell).
+    #[arg(long, env = "JCA_WORKER_COMMAND_PROVIDER")]
+    pub command_provider: Option<String>,
+    /// Provider used by jobs that name none.
+    #[arg(long, env = "JCA_WORKER_DEFAULT_PROVIDER")]
+    pub default_provider: Option<String>,
+    /// Environment variables whose values are redacted from all output (repeatable or comma list).
+    #[arg(long = "redact-env", env = "JCA_WORKER_REDACT_ENV", value_delimiter = ',')]
+    pub redact_env: Vec<String>,
+    /// Timeout of each setup and validation command.
+    #[arg(long, env = "JCA_WORKER_COMMAND_TIMEOUT_SECONDS", default_value_t = 300)]
+    pub command_timeout_seconds: u64,
+    /// Timeout of each provider step.
+    #[arg(long, env = "JCA_WORKER_PROVIDER_TIMEOUT_SECONDS", default_value_t = 3600)]
+    pub provider_timeout_seconds: u64,
+    /// Repair attempts after a failed validation.
+    #[arg(long, env = "JCA_WORKER_MAX_REPAIR_ATTEMPTS", default_value_t = 2)]
+    pub max_repair_attempts: u32,
+    /// Executor heartbeat period.
+    #[arg(long, env = "JCA_WORKER_ACTIVE_JOB_HEARTBEAT_INTERVAL_SECONDS", default_value_t = 15)]
+    pub heartbeat_interval_seconds: u64,
+    /// Keep run worktrees after runs (for debugging).
+    #[arg(long, env = "JCA_WORKER_KEEP_WORKSPACES")]
+    pub keep_workspaces: bool,
+    /// Output a run may produce before it is stopped (`failed/output_limit`).
+    #[arg(long, env = "JCA_WORKER_OUTPUT_LIMIT_BYTES_PER_RUN", default_value_t = 256 * 1024 * 1024)]
+    pub output_limit_bytes_per_run: u64,
 }
 
 /// Errors that stop the worker from starting.
@@ -69,6 +100,10 @@ pub enum ConfigError {
     EmptyToken,
     #[error("--allowed-commands: {0:?} is not a program basename")]
     BadAllowedCommand(String),
+    #[error("--command-provider: {0}")]
+    BadCommandProvider(String),
+    #[error("{0} must be at least 1")]
+    ZeroSetting(&'static str),
 }
 
 /// The resolved configuration of a `serve` process.
@@ -86,6 +121,17 @@ pub struct Config {
     pub public_hosts: Vec<String>,
     pub workspace_root: PathBuf,
     pub max_body_bytes: usize,
+    pub command_provider: Option<Vec<String>>,
+    pub default_provider: Option<String>,
+    pub redact_env: Vec<String>,
+    pub command_timeout_seconds: u64,
+    pub provider_timeout_seconds: u64,
+    pub max_repair_attempts: u32,
+    pub heartbeat_interval_seconds: u64,
+    pub keep_workspaces: bool,
+    pub output_limit_bytes_per_run: u64,
+    /// `JCA_WORKER_GIT_TOKEN`: https credentials for git (never stored or printed).
+    pub git_token: Option<String>,
 }
 
 impl Config {
@@ -111,7 +157,32 @@ impl Config {
         let workspace_root = args
             .workspace_root
             .unwrap_or_else(|| args.data_dir.join("workspaces"));
+        let command_provider = match args.command_provider.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(line) => Some(
+                crate::jobspec::split_command_line(line).map_err(ConfigError::BadCommandProvider)?,
+            ),
+        };
+        for (name, v) in [
+            ("--command-timeout-seconds", args.command_timeout_seconds),
+            ("--provider-timeout-seconds", args.provider_timeout_seconds),
+            ("--heartbeat-interval-seconds", args.heartbeat_interval_seconds),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::ZeroSetting(name));
+            }
+        }
         Ok(Self {
+            command_provider,
+            default_provider: args.default_provider.filter(|p| !p.trim().is_empty()),
+            redact_env: args.redact_env.into_iter().filter(|n| !n.trim().is_empty()).collect(),
+            command_timeout_seconds: args.command_timeout_seconds,
+            provider_timeout_seconds: args.provider_timeout_seconds,
+            max_repair_attempts: args.max_repair_attempts,
+            heartbeat_interval_seconds: args.heartbeat_interval_seconds,
+            keep_workspaces: args.keep_workspaces,
+            output_limit_bytes_per_run: args.output_limit_bytes_per_run,
+            git_token: std::env::var("JCA_WORKER_GIT_TOKEN").ok().filter(|t| !t.is_empty()),
             host: args.host,
             port: args.port,
             data_dir: args.data_dir,
@@ -148,6 +219,16 @@ impl Config {
             auth_token: None,
             public_hosts: Vec::new(),
             max_body_bytes: 1024 * 1024,
+            command_provider: None,
+            default_provider: None,
+            redact_env: Vec::new(),
+            command_timeout_seconds: 300,
+            provider_timeout_seconds: 3600,
+            max_repair_attempts: 2,
+            heartbeat_interval_seconds: 15,
+            keep_workspaces: false,
+            output_limit_bytes_per_run: 256 * 1024 * 1024,
+            git_token: None,
         }
     }
 }
@@ -182,6 +263,15 @@ mod tests {
             public_hosts: vec!["Worker.Example".into()],
             workspace_root: None,
             max_body_bytes: 10,
+            command_provider: None,
+            default_provider: None,
+            redact_env: Vec::new(),
+            command_timeout_seconds: 300,
+            provider_timeout_seconds: 3600,
+            max_repair_attempts: 2,
+            heartbeat_interval_seconds: 15,
+            keep_workspaces: false,
+            output_limit_bytes_per_run: 1,
         }
     }
 

@@ -186,7 +186,11 @@ pub fn validate(req: JobRequest, ctx: &SubmitContext<'_>) -> Result<JobSpec, Vec
     let repo = req.repository.unwrap_or_default();
     let repository = match repo.url.as_deref().map(str::trim) {
         None | Some("") => {
-            errs.push(FieldError::new("repository.url", "required", "repository.url is required"));
+            errs.push(FieldError::new(
+                "repository.url",
+                "required",
+                "repository.url is required",
+            ));
             None
         }
         Some(url) => match clean_repository_url(url) {
@@ -222,7 +226,12 @@ pub fn validate(req: JobRequest, ctx: &SubmitContext<'_>) -> Result<JobSpec, Vec
             ));
         }
     }
-    let setup_commands = commands(validation.setup_commands, "validation.setup_commands", ctx, &mut errs);
+    let setup_commands = commands(
+        validation.setup_commands,
+        "validation.setup_commands",
+        ctx,
+        &mut errs,
+    );
     let commands = commands(validation.commands, "validation.commands", ctx, &mut errs);
     let max_repair_attempts = match req.max_repair_attempts {
         None => None,
@@ -250,51 +259,70 @@ pub fn validate(req: JobRequest, ctx: &SubmitContext<'_>) -> Result<JobSpec, Vec
         }
     }
     match (key, title, repository) {
-        (Some(key), Some(title), Some((clone_url, canonical_url, name))) if errs.is_empty() => Ok(JobSpec {
-            ticket: SpecTicket {
-                key,
-                title,
-                body: ticket.body,
-                url: ticket.url,
-                source: ticket.source,
-            },
-            repository: SpecRepository {
-                clone_url,
-                canonical_url,
-                name,
-                base_ref: repo.base_ref,
-            },
-            provider,
-            validation: SpecValidation {
-                mode,
-                setup_commands,
-                commands,
-            },
-            max_repair_attempts,
-            review_enabled: req.review.and_then(|r| r.enabled).unwrap_or(false),
-            diff_guard: SpecDiffGuard {
-                max_files,
-                max_lines,
-                protected_paths,
-            },
-            push: req.publish.and_then(|p| p.push).unwrap_or(false),
-        }),
+        (Some(key), Some(title), Some((clone_url, canonical_url, name))) if errs.is_empty() => {
+            Ok(JobSpec {
+                ticket: SpecTicket {
+                    key,
+                    title,
+                    body: ticket.body,
+                    url: ticket.url,
+                    source: ticket.source,
+                },
+                repository: SpecRepository {
+                    clone_url,
+                    canonical_url,
+                    name,
+                    base_ref: repo.base_ref,
+                },
+                provider,
+                validation: SpecValidation {
+                    mode,
+                    setup_commands,
+                    commands,
+                },
+                max_repair_attempts,
+                review_enabled: req.review.and_then(|r| r.enabled).unwrap_or(false),
+                diff_guard: SpecDiffGuard {
+                    max_files,
+                    max_lines,
+                    protected_paths,
+                },
+                push: req.publish.and_then(|p| p.push).unwrap_or(false),
+            })
+        }
         _ => Err(errs),
     }
 }
 
-fn required_text(v: Option<String>, path: &str, max: usize, errs: &mut Vec<FieldError>) -> Option<String> {
+fn required_text(
+    v: Option<String>,
+    path: &str,
+    max: usize,
+    errs: &mut Vec<FieldError>,
+) -> Option<String> {
     match v.map(|s| s.trim().to_owned()) {
         None => {
-            errs.push(FieldError::new(path, "required", format!("{path} is required")));
+            errs.push(FieldError::new(
+                path,
+                "required",
+                format!("{path} is required"),
+            ));
             None
         }
         Some(s) if s.is_empty() => {
-            errs.push(FieldError::new(path, "required", format!("{path} must not be empty")));
+            errs.push(FieldError::new(
+                path,
+                "required",
+                format!("{path} must not be empty"),
+            ));
             None
         }
         Some(s) if s.chars().count() > max => {
-            errs.push(FieldError::new(path, "too_long", format!("{path} is longer than {max} characters")));
+            errs.push(FieldError::new(
+                path,
+                "too_long",
+                format!("{path} is longer than {max} characters"),
+            ));
             None
         }
         Some(s) => Some(s),
@@ -306,24 +334,37 @@ fn positive(v: Option<i64>, path: &str, errs: &mut Vec<FieldError>) -> Option<u3
         None => None,
         Some(n) if n >= 1 && n <= i64::from(u32::MAX) => Some(n as u32),
         Some(_) => {
-            errs.push(FieldError::new(path, "out_of_range", format!("{path} must be a positive integer")));
+            errs.push(FieldError::new(
+                path,
+                "out_of_range",
+                format!("{path} must be a positive integer"),
+            ));
             None
         }
     }
 }
 
-fn check_provider(p: ProviderInput, ctx: &SubmitContext<'_>, errs: &mut Vec<FieldError>) -> SpecProvider {
+fn check_provider(
+    p: ProviderInput,
+    ctx: &SubmitContext<'_>,
+    errs: &mut Vec<FieldError>,
+) -> SpecProvider {
     let command = p
         .command
         .map(|c| parse_command(c, "provider.command", ctx, errs))
         .and_then(|c| c);
-    let id = p.id.clone().or_else(|| command.as_ref().map(|_| "command".to_owned()));
+    let id =
+        p.id.clone()
+            .or_else(|| command.as_ref().map(|_| "command".to_owned()));
     if let Some(id) = &id {
         if !PROVIDER_KINDS.contains(&id.as_str()) {
             errs.push(FieldError::new(
                 "provider.id",
                 "unknown",
-                format!("unknown provider {id:?}; known: {}", PROVIDER_KINDS.join(", ")),
+                format!(
+                    "unknown provider {id:?}; known: {}",
+                    PROVIDER_KINDS.join(", ")
+                ),
             ));
         } else if id == "command" {
             if command.is_none() && ctx.command_provider.is_none() {
@@ -379,7 +420,11 @@ pub fn parse_command(
         },
     };
     let Some(program) = argv.first() else {
-        errs.push(FieldError::new(path, "required", "a command needs a program"));
+        errs.push(FieldError::new(
+            path,
+            "required",
+            "a command needs a program",
+        ));
         return None;
     };
     if !is_allowed(program, ctx.allowed_commands) {
@@ -444,7 +489,8 @@ pub fn check_ref(r: &str) -> Result<(), String> {
         || r.contains("@{")
         || r.ends_with('/')
         || r.ends_with(".lock")
-        || r.chars().any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c))
+        || r.chars()
+            .any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c))
     {
         return Err(format!("{r:?} is not a valid git ref"));
     }
@@ -470,7 +516,9 @@ pub fn clean_repository_url(url: &str) -> Result<String, String> {
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
         let host = match authority.rsplit_once('@') {
             // Keep an ssh user name (not a secret); drop any password or token.
-            Some((user, host)) if scheme == "ssh" && !user.contains(':') => format!("{user}@{host}"),
+            Some((user, host)) if scheme == "ssh" && !user.contains(':') => {
+                format!("{user}@{host}")
+            }
             Some((_, host)) => host.to_owned(),
             None => authority.to_owned(),
         };
@@ -555,7 +603,15 @@ mod tests {
 
     #[test]
     fn shell_syntax_is_refused() {
-        for bad in ["a && b", "a; b", "a | b", "a > f", "echo $(x)", "echo `x`", "FOO=1 python3 x.py"] {
+        for bad in [
+            "a && b",
+            "a; b",
+            "a | b",
+            "a > f",
+            "echo $(x)",
+            "echo `x`",
+            "FOO=1 python3 x.py",
+        ] {
             assert!(split_command_line(bad).is_err(), "{bad}");
         }
         assert_eq!(
@@ -567,7 +623,9 @@ mod tests {
     #[test]
     fn canonical_urls_agree() {
         assert_eq!(
-            canonical_url(&clean_repository_url("https://user:tok@GitHub.com/Acme/API.git/").expect("url")),
+            canonical_url(
+                &clean_repository_url("https://user:tok@GitHub.com/Acme/API.git/").expect("url")
+            ),
             "https://github.com/Acme/API"
         );
         assert_eq!(
@@ -594,7 +652,12 @@ mod tests {
         let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(
             paths,
-            vec!["ticket.key", "repository.base_ref", "provider.command", "validation.commands[1]"]
+            vec![
+                "ticket.key",
+                "repository.base_ref",
+                "provider.command",
+                "validation.commands[1]"
+            ]
         );
     }
 

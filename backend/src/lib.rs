@@ -8,10 +8,12 @@
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod executor;
 pub mod ids;
 pub mod jobspec;
 pub mod live;
 pub mod model;
+pub mod providers;
 pub mod schema;
 pub mod security;
 pub mod server;

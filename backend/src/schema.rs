@@ -14,6 +14,17 @@ diesel::table! {
         duration_ms -> Nullable<BigInt>,
         started_at -> Text,
         output_tail -> Nullable<Text>,
+        pid -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    diff_guard_flags (id) {
+        id -> Integer,
+        run_id -> Text,
+        rule -> Text,
+        path -> Nullable<Text>,
+        message -> Text,
     }
 }
 
@@ -66,6 +77,29 @@ diesel::table! {
         name -> Text,
         default_branch -> Nullable<Text>,
         created_at -> Text,
+    }
+}
+
+diesel::table! {
+    review_findings (id) {
+        id -> Integer,
+        run_id -> Text,
+        severity -> Text,
+        message -> Text,
+        path -> Nullable<Text>,
+        line -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    run_artifacts (run_id) {
+        run_id -> Text,
+        patch -> Nullable<Text>,
+        review_approved -> Nullable<Bool>,
+        review_fixes_ran -> Bool,
+        repair_attempts -> Integer,
+        max_repair_attempts -> Integer,
+        context_file -> Nullable<Text>,
     }
 }
 
@@ -140,8 +174,11 @@ diesel::table! {
 }
 
 diesel::joinable!(commands -> runs (run_id));
+diesel::joinable!(diff_guard_flags -> runs (run_id));
 diesel::joinable!(file_changes -> runs (run_id));
 diesel::joinable!(jobs -> repositories (repository_id));
+diesel::joinable!(review_findings -> runs (run_id));
+diesel::joinable!(run_artifacts -> runs (run_id));
 diesel::joinable!(run_states -> runs (run_id));
 diesel::joinable!(runs -> jobs (job_id));
 diesel::joinable!(runs -> repositories (repository_id));
@@ -149,10 +186,13 @@ diesel::joinable!(stages -> runs (run_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     commands,
+    diff_guard_flags,
     events,
     file_changes,
     jobs,
     repositories,
+    review_findings,
+    run_artifacts,
     run_states,
     runs,
     stages,

@@ -57,8 +57,10 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Ends live streams, stops accepting, and waits (bounded) for in-flight requests.
+    /// Stops the executors (their runs end `failed/worker_shutdown`, processes killed), ends live
+    /// streams, stops accepting, and waits (bounded) for in-flight requests.
     pub async fn stop(self) {
+        self.state.executors.shutdown(Duration::from_millis(3500)).await;
         self.state.hub.shut_down();
         self.handle.stop(true).await;
         let _ = tokio::time::timeout(Duration::from_secs(4), self.task).await;
@@ -87,16 +89,28 @@ fn lock_data_dir(config: &Config) -> Result<File, StartError> {
     }
 }
 
-/// Closes runs that a previous process left `running` as `failed/worker_restarted`.
+/// Closes runs that a previous process left `running` as `failed/worker_restarted`, killing any
+/// of their process groups that survived.
 async fn recover_orphans(db: &Db) -> Result<usize, DbError> {
     db.writer
         .exec(16, |c, ctx| {
-            use crate::schema::runs as r;
+            use crate::schema::{commands as cm, runs as r};
             use diesel::prelude::*;
             let ids: Vec<String> = r::table
                 .filter(r::status.eq(status::RUNNING))
                 .select(r::id)
                 .load(c)?;
+            let open: Vec<(String, Option<i32>)> = cm::table
+                .filter(cm::run_id.eq_any(&ids))
+                .filter(cm::exit_code.is_null())
+                .filter(cm::duration_ms.is_null())
+                .select((cm::run_id, cm::pid))
+                .load(c)?;
+            for (run_id, pid) in open {
+                if let Some(pgid) = pid {
+                    crate::executor::process::kill_orphan_group(pgid, &run_id);
+                }
+            }
             for id in &ids {
                 let t = runs::Transition {
                     status: status::FAILED.into(),
@@ -123,11 +137,31 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .map_err(|e| DbError::Pool(e.to_string()))??;
     let recovered = recover_orphans(&db).await?;
     if recovered > 0 {
-        tracing::warn!(count = recovered, "closed runs left running by a previous process");
+        tracing::warn!(
+            count = recovered,
+            "closed runs left running by a previous process"
+        );
     }
     let settings = SharedSettings::new(RuntimeSettings::from_config(&config));
+    let sink = LocalSink::new(db.clone());
+    let mut redactor = crate::executor::redact::Redactor::from_env(&config.redact_env);
+    if let Some(t) = &config.auth_token {
+        redactor.add(t);
+    }
+    let services = crate::executor::pipeline::Services {
+        db: db.clone(),
+        sink: Arc::new(sink.clone()),
+        layout: crate::executor::git::Layout {
+            root: std::path::absolute(&config.workspace_root).unwrap_or_else(|_| config.workspace_root.clone()),
+        },
+        locks: crate::executor::workspace::RepoLocks::default(),
+        redactor: Arc::new(redactor),
+        git_token: config.git_token.clone(),
+    };
+    let executors = crate::executor::Pool::start(config.executors, &config.name, services, settings.clone(), hub.clone());
     let state = AppState {
-        sink: LocalSink::new(db.clone()),
+        executors,
+        sink,
         db,
         hub,
         settings,
@@ -136,30 +170,29 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     };
     let app_state = state.clone();
     let addr_text = format!("{}:{}", state.config.host, state.config.port);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(app_state.clone()))
-            .app_data(
-                web::QueryConfig::default().error_handler(|e, _| {
+    let server =
+        HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(app_state.clone()))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     api::ApiError::BadRequest(format!("bad query string: {e}")).into()
-                }),
-            )
-            .app_data(web::PathConfig::default().error_handler(|e, _| {
-                api::ApiError::NotFound(format!("not found: {e}")).into()
-            }))
-            .wrap(middleware::from_fn(crate::security::guard::guard))
-            .wrap(middleware::Compress::default())
-            .configure(api::configure)
-            .default_service(web::to(crate::web::serve))
-    })
-    .workers(2)
-    .disable_signals()
-    .shutdown_timeout(3)
-    .bind((state.config.host, state.config.port))
-    .map_err(|source| StartError::Bind {
-        addr: addr_text.clone(),
-        source,
-    })?;
+                }))
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    api::ApiError::NotFound(format!("not found: {e}")).into()
+                }))
+                .wrap(middleware::from_fn(crate::security::guard::guard))
+                .wrap(middleware::Compress::default())
+                .configure(api::configure)
+                .default_service(web::to(crate::web::serve))
+        })
+        .workers(2)
+        .disable_signals()
+        .shutdown_timeout(3)
+        .bind((state.config.host, state.config.port))
+        .map_err(|source| StartError::Bind {
+            addr: addr_text.clone(),
+            source,
+        })?;
     let addr = server
         .addrs()
         .first()

@@ -1,6 +1,5 @@
-//! Runtime settings that components read when a run starts or a request arrives. Issue-level
-//! persistence (UI-set values, history) layers on this; today they come from flags/environment and
-//! defaults.
+//! Runtime settings that components read when a run starts or a request arrives. They come from
+//! flags/environment and defaults; a UI-managed, persisted layer arrives with the settings page.
 
 use std::sync::{Arc, RwLock};
 
@@ -11,23 +10,37 @@ use crate::config::Config;
 pub struct RuntimeSettings {
     pub allowed_commands: Vec<String>,
     pub default_validation_mode: String,
+    pub default_provider: Option<String>,
     pub max_repair_attempts: u32,
-    /// `JCA_WORKER_COMMAND_PROVIDER`, split into argv, when set.
+    pub command_timeout_seconds: u64,
+    pub provider_timeout_seconds: u64,
+    pub heartbeat_interval_seconds: u64,
+    pub keep_workspaces: bool,
+    pub output_limit_bytes_per_run: u64,
+    pub diff_guard_max_files: u32,
+    pub diff_guard_max_lines: u32,
+    pub diff_guard_protected_paths: Vec<String>,
+    /// The command provider's command (`--command-provider`), split into argv.
     pub command_provider: Option<Vec<String>>,
 }
 
 impl RuntimeSettings {
     #[must_use]
     pub fn from_config(config: &Config) -> Self {
-        let command_provider = std::env::var("JCA_WORKER_COMMAND_PROVIDER")
-            .ok()
-            .and_then(|s| shlex::split(&s))
-            .filter(|v| !v.is_empty());
         Self {
             allowed_commands: config.allowed_commands.clone(),
             default_validation_mode: "required".into(),
-            max_repair_attempts: 2,
-            command_provider,
+            default_provider: config.default_provider.clone(),
+            max_repair_attempts: config.max_repair_attempts,
+            command_timeout_seconds: config.command_timeout_seconds,
+            provider_timeout_seconds: config.provider_timeout_seconds,
+            heartbeat_interval_seconds: config.heartbeat_interval_seconds,
+            keep_workspaces: config.keep_workspaces,
+            output_limit_bytes_per_run: config.output_limit_bytes_per_run,
+            diff_guard_max_files: 50,
+            diff_guard_max_lines: 2000,
+            diff_guard_protected_paths: Vec::new(),
+            command_provider: config.command_provider.clone(),
         }
     }
 }
@@ -49,5 +62,14 @@ impl SharedSettings {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// Changes settings; runs that start afterwards see the change.
+    pub fn update(&self, f: impl FnOnce(&mut RuntimeSettings)) {
+        let mut s = self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut s);
     }
 }

@@ -26,7 +26,13 @@ pub struct NewEvent {
 impl NewEvent {
     /// A `log` event (one chunk of a process's output).
     #[must_use]
-    pub fn log(stage: &str, attempt: i32, stream: &str, source: &str, text: impl Into<String>) -> Self {
+    pub fn log(
+        stage: &str,
+        attempt: i32,
+        stream: &str,
+        source: &str,
+        text: impl Into<String>,
+    ) -> Self {
         Self {
             kind: "log".into(),
             stage: Some(stage.to_owned()),
@@ -68,6 +74,8 @@ pub struct CommandStart {
     pub attempt: i32,
     pub argv: Vec<String>,
     pub cwd: Option<String>,
+    /// The process id (also its process group id), when it started.
+    pub pid: Option<u32>,
 }
 
 /// How a recorded process ended.
@@ -131,7 +139,8 @@ pub trait EventSink: Send + Sync {
     /// Records a started process (`command.started`); returns its id for `command_finished`.
     async fn command_started(&self, run: RunId, c: CommandStart) -> Result<i32, SinkError>;
     /// Records how a process ended (`command.finished`).
-    async fn command_finished(&self, run: RunId, id: i32, end: CommandEnd) -> Result<(), SinkError>;
+    async fn command_finished(&self, run: RunId, id: i32, end: CommandEnd)
+    -> Result<(), SinkError>;
     /// Records the run's changed files (replacing any earlier record of the same paths).
     async fn file_changes(&self, run: RunId, files: Vec<FileChange>) -> Result<(), SinkError>;
     /// Sets run fields.
@@ -182,7 +191,9 @@ impl EventSink for LocalSink {
         Ok(self
             .db
             .writer
-            .exec(3, move |c, ctx| runs::stage_started_in_tx(c, ctx, &id, &name, attempt))
+            .exec(3, move |c, ctx| {
+                runs::stage_started_in_tx(c, ctx, &id, &name, attempt)
+            })
             .await?)
     }
 
@@ -222,6 +233,7 @@ impl EventSink for LocalSink {
                         commands::argv.eq(&argv),
                         commands::cwd.eq(&cmd.cwd),
                         commands::started_at.eq(&now),
+                        commands::pid.eq(cmd.pid.map(|p| p as i32)),
                     ))
                     .returning(commands::id)
                     .get_result(c)?;
@@ -245,7 +257,12 @@ impl EventSink for LocalSink {
             .await?)
     }
 
-    async fn command_finished(&self, run: RunId, cmd_id: i32, end: CommandEnd) -> Result<(), SinkError> {
+    async fn command_finished(
+        &self,
+        run: RunId,
+        cmd_id: i32,
+        end: CommandEnd,
+    ) -> Result<(), SinkError> {
         let id = run.to_string();
         Ok(self
             .db
@@ -257,7 +274,9 @@ impl EventSink for LocalSink {
                     .select((commands::stage, commands::attempt))
                     .first(c)
                     .optional()?
-                    .ok_or_else(|| DbError::NotFound(format!("command {cmd_id} of run {id} not found")))?;
+                    .ok_or_else(|| {
+                        DbError::NotFound(format!("command {cmd_id} of run {id} not found"))
+                    })?;
                 diesel::update(commands::table.find(cmd_id))
                     .set((
                         commands::exit_code.eq(end.exit_code),

@@ -56,7 +56,12 @@ pub async fn serve(req: HttpRequest) -> HttpResponse {
     }
 }
 
-fn respond_file(req: &HttpRequest, path: &str, file: &rust_embed::EmbeddedFile, immutable: bool) -> HttpResponse {
+fn respond_file(
+    req: &HttpRequest,
+    path: &str,
+    file: &rust_embed::EmbeddedFile,
+    immutable: bool,
+) -> HttpResponse {
     let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
     let cache = if immutable {
         "public, max-age=31536000, immutable"

@@ -31,7 +31,8 @@ pub async fn read_json<T: DeserializeOwned>(
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
         if body.len() + chunk.len() > limit {
             return Err(too_large(limit));
         }
@@ -41,7 +42,9 @@ pub async fn read_json<T: DeserializeOwned>(
 }
 
 fn too_large(limit: usize) -> ApiError {
-    ApiError::PayloadTooLarge(format!("request body is larger than the limit of {limit} bytes"))
+    ApiError::PayloadTooLarge(format!(
+        "request body is larger than the limit of {limit} bytes"
+    ))
 }
 
 /// Parses JSON bytes: syntax errors are 400, shape errors 422 with the path.
@@ -98,9 +101,13 @@ mod tests {
     #[test]
     fn errors_name_the_path() {
         let e = parse_json::<JobRequest>(br#"{"ticket": {"key": 5}}"#).expect_err("bad");
-        assert!(matches!(&e, ApiError::Validation { fields, .. } if fields[0].path == "ticket.key"));
+        assert!(
+            matches!(&e, ApiError::Validation { fields, .. } if fields[0].path == "ticket.key")
+        );
         let e = parse_json::<JobRequest>(br#"{"ticket": {"nope": 1}}"#).expect_err("bad");
-        assert!(matches!(&e, ApiError::Validation { fields, .. } if fields[0].path == "ticket.nope"));
+        assert!(
+            matches!(&e, ApiError::Validation { fields, .. } if fields[0].path == "ticket.nope")
+        );
         let e = parse_json::<JobRequest>(b"{").expect_err("bad");
         assert!(matches!(e, ApiError::BadRequest(_)));
     }

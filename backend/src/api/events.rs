@@ -61,7 +61,10 @@ pub struct EventSearchQuery {
 pub async fn require_events(state: &AppState, raw: &str) -> Result<String, ApiError> {
     let id = run_id(raw)?.to_string();
     let key = id.clone();
-    let row = state.db.read(move |c| run_queries::find_row(c, &key)).await?;
+    let row = state
+        .db
+        .read(move |c| run_queries::find_row(c, &key))
+        .await?;
     match row {
         None => Err(ApiError::NotFound(format!("run {id} not found"))),
         Some(r) if !r.events_retained => Err(ApiError::Gone(format!(
@@ -99,7 +102,11 @@ pub async fn list_events(
         .read(move |c| events::list(c, &id, &filter, limit))
         .await?;
     let next_cursor = if more {
-        let edge = if backwards { items.first() } else { items.last() };
+        let edge = if backwards {
+            items.first()
+        } else {
+            items.last()
+        };
         edge.map(|e| e.seq.to_string())
     } else {
         None
@@ -117,7 +124,8 @@ pub async fn search_events(
     q: web::Query<EventSearchQuery>,
 ) -> Result<web::Json<EventSearch>, ApiError> {
     let id = require_events(&state, &path).await?;
-    let text = params::text(q.q.as_deref()).ok_or_else(|| ApiError::field("q", "required", "q is required"))?;
+    let text = params::text(q.q.as_deref())
+        .ok_or_else(|| ApiError::field("q", "required", "q is required"))?;
     let kinds = params::list("kind", q.kind.as_deref(), None)?;
     let (count, seqs) = state
         .db
@@ -171,11 +179,17 @@ fn ndjson_line(e: &Event) -> String {
     params(("id" = String, Path, description = "run id")),
     responses((status = 200, content_type = "text/plain", body = String), (status = 404, body = crate::model::ErrorEnvelope),
         (status = 410, body = crate::model::ErrorEnvelope)))]
-pub async fn log_text(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn log_text(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = require_events(&state, &path).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("inline; filename=\"run-{id}.log\"")))
+        .insert_header((
+            "Content-Disposition",
+            format!("inline; filename=\"run-{id}.log\""),
+        ))
         .streaming(stream_events(state, id, events::as_text_line)))
 }
 
@@ -183,10 +197,16 @@ pub async fn log_text(state: web::Data<AppState>, path: web::Path<String>) -> Re
     params(("id" = String, Path, description = "run id")),
     responses((status = 200, content_type = "application/x-ndjson", body = String), (status = 404, body = crate::model::ErrorEnvelope),
         (status = 410, body = crate::model::ErrorEnvelope)))]
-pub async fn events_ndjson(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn events_ndjson(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = require_events(&state, &path).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/x-ndjson")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"run-{id}.ndjson\"")))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"run-{id}.ndjson\""),
+        ))
         .streaming(stream_events(state, id, ndjson_line)))
 }

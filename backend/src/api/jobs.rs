@@ -31,14 +31,21 @@ pub fn check_submission(state: &AppState, req: JobRequest) -> Result<JobSpec, Ap
 }
 
 /// Stores a checked job with its first run and answers 201 with `Location`.
-pub async fn submit(state: &AppState, spec: JobSpec, sample: bool) -> Result<HttpResponse, ApiError> {
+pub async fn submit(
+    state: &AppState,
+    spec: JobSpec,
+    sample: bool,
+) -> Result<HttpResponse, ApiError> {
     let mode = state.settings.get().default_validation_mode;
     let (job_id, run) = state
         .db
         .writer
-        .exec(4, move |c, ctx| jobs::create_in_tx(c, ctx, &spec, sample, &mode))
+        .exec(4, move |c, ctx| {
+            jobs::create_in_tx(c, ctx, &spec, sample, &mode)
+        })
         .await?;
     tracing::info!(job_id = %job_id, run_id = %run.id, ticket = %run.ticket.key, "job submitted");
+    state.executors.wake();
     let id = job_id.to_string();
     let job = state
         .db
@@ -66,7 +73,10 @@ pub async fn create_job(
 #[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs",
     params(("id" = String, Path, description = "job id")),
     responses((status = 200, body = Job), (status = 404, body = crate::model::ErrorEnvelope)))]
-pub async fn get_job(state: web::Data<AppState>, path: web::Path<String>) -> Result<web::Json<Job>, ApiError> {
+pub async fn get_job(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<web::Json<Job>, ApiError> {
     let id = job_id(&path)?.to_string();
     let key = id.clone();
     state
@@ -81,7 +91,10 @@ pub async fn get_job(state: web::Data<AppState>, path: web::Path<String>) -> Res
     params(("id" = String, Path, description = "job id")),
     responses((status = 201, body = JobCreated), (status = 404, body = crate::model::ErrorEnvelope),
         (status = 409, body = crate::model::ErrorEnvelope)))]
-pub async fn retry_job(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn retry_job(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = job_id(&path)?.to_string();
     let mode = state.settings.get().default_validation_mode;
     let key = id.clone();
@@ -91,6 +104,7 @@ pub async fn retry_job(state: web::Data<AppState>, path: web::Path<String>) -> R
         .exec(4, move |c, ctx| jobs::retry_in_tx(c, ctx, &key, &mode))
         .await?;
     tracing::info!(job_id = %id, run_id = %run.id, attempt = run.attempt, "job retried");
+    state.executors.wake();
     let key = id.clone();
     let job = state
         .db

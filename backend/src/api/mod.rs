@@ -5,6 +5,7 @@
 pub mod body;
 pub mod error;
 pub mod events;
+pub mod executors;
 pub mod jobs;
 pub mod openapi;
 pub mod params;
@@ -35,6 +36,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub settings: SharedSettings,
     pub sink: LocalSink,
+    pub executors: crate::executor::Pool,
     pub started_at: DateTime<Utc>,
 }
 
@@ -48,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(stream::configure)
             .configure(session::configure)
             .configure(worker::configure)
+            .configure(executors::configure)
             .configure(openapi::configure)
             .default_service(web::to(api_not_found)),
     )

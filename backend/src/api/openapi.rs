@@ -16,7 +16,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     info(title = "mergeloom-worker API", description = "JSON API of the mergeloom worker (see API.md)."),
     paths(
         super::jobs::create_job, super::jobs::get_job, super::jobs::retry_job,
-        super::runs::list_runs, super::runs::get_run, super::runs::cancel_run,
+        super::runs::list_runs, super::runs::get_run, super::runs::cancel_run, super::runs::run_patch,
+        super::executors::list_executors,
         super::events::list_events, super::events::search_events, super::events::log_text,
         super::events::events_ndjson, super::stream::run_stream, super::stream::worker_stream,
         super::session::create_session, super::session::delete_session,
@@ -26,10 +27,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         crate::model::Run, crate::model::Job, crate::model::JobCreated, crate::model::Event,
         crate::model::EventSearch, crate::model::ErrorEnvelope, crate::model::WorkerInfo,
         crate::model::Stage, crate::model::StateChange, super::runs::RunList, super::events::EventList,
-        crate::jobspec::JobRequest, crate::jobspec::FieldError,
+        crate::jobspec::JobRequest, crate::jobspec::FieldError, crate::executor::Executor,
+        super::executors::ExecutorList,
     )),
     tags(
-        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "probes"),
+        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "probes"),
     )
 )]
 pub struct ApiDoc;
@@ -40,7 +42,9 @@ pub fn document() -> &'static str {
     DOC.get_or_init(|| {
         let mut doc = ApiDoc::openapi();
         doc.info.version = crate::VERSION.to_owned();
-        let mut s = doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut s = doc
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
     })

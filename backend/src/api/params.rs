@@ -13,7 +13,11 @@ pub fn limit(v: Option<&str>) -> Result<i64, ApiError> {
         None => Ok(50),
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (1..=500).contains(&n) => Ok(n),
-            _ => Err(ApiError::field("limit", "out_of_range", "limit must be an integer from 1 to 500")),
+            _ => Err(ApiError::field(
+                "limit",
+                "out_of_range",
+                "limit must be an integer from 1 to 500",
+            )),
         },
     }
 }
@@ -46,16 +50,29 @@ pub fn decode_cursor(v: Option<&str>) -> Result<Option<Cursor>, ApiError> {
 pub fn timestamp(name: &str, v: Option<&str>) -> Result<Option<String>, ApiError> {
     match v.filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => crate::time::parse(s)
-            .map(Some)
-            .ok_or_else(|| ApiError::field(name, "invalid", format!("{name} must be an RFC 3339 timestamp"))),
+        Some(s) => crate::time::parse(s).map(Some).ok_or_else(|| {
+            ApiError::field(
+                name,
+                "invalid",
+                format!("{name} must be an RFC 3339 timestamp"),
+            )
+        }),
     }
 }
 
 /// A comma-separated list; every entry must be one of `allowed` when given.
-pub fn list(name: &str, v: Option<&str>, allowed: Option<&[&str]>) -> Result<Vec<String>, ApiError> {
+pub fn list(
+    name: &str,
+    v: Option<&str>,
+    allowed: Option<&[&str]>,
+) -> Result<Vec<String>, ApiError> {
     let mut out = Vec::new();
-    for item in v.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for item in v
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         if let Some(allowed) = allowed {
             if !allowed.contains(&item) {
                 return Err(ApiError::field(
@@ -76,7 +93,11 @@ pub fn seq(name: &str, v: Option<&str>) -> Result<Option<i64>, ApiError> {
         None => Ok(None),
         Some(s) => match s.parse::<i64>() {
             Ok(n) if n >= 0 => Ok(Some(n)),
-            _ => Err(ApiError::field(name, "invalid", format!("{name} must be a non-negative integer"))),
+            _ => Err(ApiError::field(
+                name,
+                "invalid",
+                format!("{name} must be a non-negative integer"),
+            )),
         },
     }
 }
@@ -84,5 +105,7 @@ pub fn seq(name: &str, v: Option<&str>) -> Result<Option<i64>, ApiError> {
 /// A non-empty trimmed text parameter.
 #[must_use]
 pub fn text(v: Option<&str>) -> Option<String> {
-    v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    v.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }

@@ -13,7 +13,8 @@ use crate::model::{Run, status};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/runs", web::get().to(list_runs))
         .route("/runs/{id}", web::get().to(get_run))
-        .route("/runs/{id}/cancel", web::post().to(cancel_run));
+        .route("/runs/{id}/cancel", web::post().to(cancel_run))
+        .route("/runs/{id}/patch", web::get().to(run_patch));
 }
 
 /// A page of runs.
@@ -91,7 +92,10 @@ pub async fn list_runs(
 #[utoipa::path(get, path = "/api/v1/runs/{id}", tag = "runs",
     params(("id" = String, Path, description = "run id")),
     responses((status = 200, body = Run), (status = 404, body = crate::model::ErrorEnvelope)))]
-pub async fn get_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<web::Json<Run>, ApiError> {
+pub async fn get_run(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<web::Json<Run>, ApiError> {
     let id = run_id(&path)?.to_string();
     let key = id.clone();
     state
@@ -106,7 +110,10 @@ pub async fn get_run(state: web::Data<AppState>, path: web::Path<String>) -> Res
     params(("id" = String, Path, description = "run id")),
     responses((status = 202, body = Run), (status = 404, body = crate::model::ErrorEnvelope),
         (status = 409, body = crate::model::ErrorEnvelope)))]
-pub async fn cancel_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn cancel_run(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = run_id(&path)?.to_string();
     let key = id.clone();
     let run = state
@@ -126,4 +133,31 @@ pub async fn cancel_run(state: web::Data<AppState>, path: web::Path<String>) -> 
         .await?;
     tracing::info!(run_id = %id, "run cancelled");
     Ok(HttpResponse::Accepted().json(run))
+}
+
+#[utoipa::path(get, path = "/api/v1/runs/{id}/patch", tag = "runs",
+    params(("id" = String, Path, description = "run id")),
+    responses((status = 200, content_type = "text/x-patch", body = String,
+        description = "the run's change as `git format-patch` text"),
+        (status = 404, body = crate::model::ErrorEnvelope), (status = 409, body = crate::model::ErrorEnvelope)))]
+pub async fn run_patch(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = run_id(&path)?.to_string();
+    let key = id.clone();
+    let (row, patch) = state
+        .db
+        .read(move |c| Ok((runs::find_row(c, &key)?, crate::db::artifacts::patch(c, &key)?)))
+        .await?;
+    let Some(row) = row else {
+        return Err(ApiError::NotFound(format!("run {id} not found")));
+    };
+    match patch {
+        Some(p) => Ok(HttpResponse::Ok()
+            .content_type("text/x-patch; charset=utf-8")
+            .insert_header(("Content-Disposition", format!("inline; filename=\"run-{id}.patch\"")))
+            .body(p)),
+        None => Err(ApiError::Conflict(format!(
+            "run {id} has no published change (status {})",
+            row.status
+        ))),
+    }
 }

@@ -188,7 +188,11 @@ async fn forward_live(
 
 fn run_event(e: &crate::model::Event) -> sse::Event {
     let data = serde_json::to_string(e).unwrap_or_default();
-    sse::Event::Data(sse::Data::new(data).id(e.seq.to_string()).event("run-event"))
+    sse::Event::Data(
+        sse::Data::new(data)
+            .id(e.seq.to_string())
+            .event("run-event"),
+    )
 }
 
 fn end_event(run_status: &str) -> sse::Event {
@@ -217,10 +221,16 @@ pub async fn worker_stream(state: web::Data<AppState>) -> impl Responder {
             let event = match msg {
                 Ok(m) => match &*m {
                     LiveEffect::Run { run, created } => {
-                        let name = if *created { "run.created" } else { "run.updated" };
+                        let name = if *created {
+                            "run.created"
+                        } else {
+                            "run.updated"
+                        };
                         sse::Data::new(serde_json::to_string(run).unwrap_or_default()).event(name)
                     }
-                    LiveEffect::Worker { event, data } => sse::Data::new(data.to_string()).event(*event),
+                    LiveEffect::Worker { event, data } => {
+                        sse::Data::new(data.to_string()).event(*event)
+                    }
                     LiveEffect::Event { .. } | LiveEffect::Terminal { .. } => continue,
                 },
                 Err(broadcast::error::RecvError::Lagged(_)) => {

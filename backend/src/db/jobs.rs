@@ -119,7 +119,9 @@ fn insert_run(
         audit_retained: true,
         audit_expires_at: None,
     };
-    diesel::insert_into(runs_t::table).values(&row).execute(conn)?;
+    diesel::insert_into(runs_t::table)
+        .values(&row)
+        .execute(conn)?;
     diesel::insert_into(run_states::table)
         .values(NewRunState {
             run_id: &row.id,
@@ -174,8 +176,18 @@ pub fn create_in_tx(
         is_sample: sample,
         created_at: crate::time::now(),
     };
-    diesel::insert_into(jobs::table).values(&job).execute(conn)?;
-    let run = insert_run(conn, ctx, &job, spec, 1, default_validation_mode, "submitted")?;
+    diesel::insert_into(jobs::table)
+        .values(&job)
+        .execute(conn)?;
+    let run = insert_run(
+        conn,
+        ctx,
+        &job,
+        spec,
+        1,
+        default_validation_mode,
+        "submitted",
+    )?;
     Ok((job_id, run))
 }
 
@@ -186,7 +198,8 @@ pub fn retry_in_tx(
     job_id: &str,
     default_validation_mode: &str,
 ) -> Result<model::Run, DbError> {
-    let job = find_row(conn, job_id)?.ok_or_else(|| DbError::NotFound(format!("job {job_id} not found")))?;
+    let job = find_row(conn, job_id)?
+        .ok_or_else(|| DbError::NotFound(format!("job {job_id} not found")))?;
     if runs::job_has_active_run(conn, job_id)? {
         return Err(DbError::Conflict(format!(
             "job {job_id} has an active run; cancel it or wait for it to finish"
@@ -240,7 +253,9 @@ pub fn find(conn: &mut SqliteConnection, id: &str) -> Result<Option<model::Job>,
         .load(conn)?;
     let runs = runs::to_models(conn, rows)?;
     Ok(Some(model::Job {
-        status: runs.last().map_or_else(|| status::QUEUED.to_owned(), |r| r.status.clone()),
+        status: runs
+            .last()
+            .map_or_else(|| status::QUEUED.to_owned(), |r| r.status.clone()),
         id: job.id,
         ticket: model::Ticket {
             key: job.ticket_key,

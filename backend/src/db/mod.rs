@@ -4,6 +4,7 @@
 //! Handlers never build SQL: each aggregate (`runs`, `events`, `jobs`) has its own module of
 //! queries, and reads run on the blocking pool through [`Db::read`].
 
+pub mod artifacts;
 pub mod events;
 pub mod jobs;
 pub mod rows;

@@ -99,7 +99,10 @@ pub fn to_model(row: RunRow, repo: Option<&RepositoryRow>, sample: bool) -> mode
 }
 
 /// Loads the rows' repositories and sample flags and builds their Run views, in order.
-pub fn to_models(conn: &mut SqliteConnection, rows: Vec<RunRow>) -> Result<Vec<model::Run>, DbError> {
+pub fn to_models(
+    conn: &mut SqliteConnection,
+    rows: Vec<RunRow>,
+) -> Result<Vec<model::Run>, DbError> {
     let mut repo_ids: Vec<&str> = rows.iter().map(|r| r.repository_id.as_str()).collect();
     repo_ids.sort_unstable();
     repo_ids.dedup();
@@ -165,7 +168,11 @@ pub fn detail(conn: &mut SqliteConnection, id: &str) -> Result<Option<model::Run
     );
     let stage_rows: Vec<StageRow> = stages::table
         .filter(stages::run_id.eq(id))
-        .order((stages::position.asc(), stages::attempt.asc(), stages::id.asc()))
+        .order((
+            stages::position.asc(),
+            stages::attempt.asc(),
+            stages::id.asc(),
+        ))
         .select(StageRow::as_select())
         .load(conn)?;
     run.stages = Some(stage_rows.into_iter().map(stage_model).collect());
@@ -224,7 +231,10 @@ pub fn like_pattern(q: &str) -> String {
 }
 
 /// Repository ids whose id or name equals `value`.
-pub fn resolve_repository(conn: &mut SqliteConnection, value: &str) -> Result<Vec<String>, DbError> {
+pub fn resolve_repository(
+    conn: &mut SqliteConnection,
+    value: &str,
+) -> Result<Vec<String>, DbError> {
     Ok(repositories::table
         .filter(repositories::id.eq(value).or(repositories::name.eq(value)))
         .select(repositories::id)
@@ -276,9 +286,9 @@ pub fn list(
     }
     if let Some(c) = cursor {
         query = query.filter(
-            runs::created_at
-                .lt(c.at.clone())
-                .or(runs::created_at.eq(c.at.clone()).and(runs::id.lt(c.id.clone()))),
+            runs::created_at.lt(c.at.clone()).or(runs::created_at
+                .eq(c.at.clone())
+                .and(runs::id.lt(c.id.clone()))),
         );
     }
     let mut rows: Vec<RunRow> = query
@@ -330,7 +340,8 @@ pub fn transition_in_tx(
     run_id: &str,
     t: &Transition,
 ) -> Result<model::Run, DbError> {
-    let row = find_row(conn, run_id)?.ok_or_else(|| DbError::NotFound(format!("run {run_id} not found")))?;
+    let row = find_row(conn, run_id)?
+        .ok_or_else(|| DbError::NotFound(format!("run {run_id} not found")))?;
     if status::is_terminal(&row.status) {
         return Err(DbError::Conflict(format!(
             "run {run_id} is already {}",
@@ -398,7 +409,8 @@ pub fn transition_in_tx(
             runs::error_detail.eq(t.error.as_ref().and_then(|e| e.detail.clone())),
         ))
         .execute(conn)?;
-    let run = find(conn, run_id)?.ok_or_else(|| DbError::NotFound(format!("run {run_id} not found")))?;
+    let run =
+        find(conn, run_id)?.ok_or_else(|| DbError::NotFound(format!("run {run_id} not found")))?;
     ctx.publish(LiveEffect::Run {
         run: Box::new(run.clone()),
         created: false,
@@ -530,7 +542,8 @@ pub fn publish_run(
     ctx: &mut WriterCtx,
     run_id: &str,
 ) -> Result<model::Run, DbError> {
-    let run = find(conn, run_id)?.ok_or_else(|| DbError::NotFound(format!("run {run_id} not found")))?;
+    let run =
+        find(conn, run_id)?.ok_or_else(|| DbError::NotFound(format!("run {run_id} not found")))?;
     ctx.publish(LiveEffect::Run {
         run: Box::new(run.clone()),
         created: false,

@@ -60,7 +60,11 @@ pub fn render(conn: &mut SqliteConnection) -> Result<String, DbError> {
         let mut pks: Vec<&Column> = cols.iter().filter(|c| c.pk > 0).collect();
         pks.sort_by_key(|c| c.pk);
         let pk_list: Vec<&str> = pks.iter().map(|c| c.name.as_str()).collect();
-        out.push_str(&format!("\ndiesel::table! {{\n    {} ({}) {{\n", t.name, pk_list.join(", ")));
+        out.push_str(&format!(
+            "\ndiesel::table! {{\n    {} ({}) {{\n",
+            t.name,
+            pk_list.join(", ")
+        ));
         for c in &cols {
             let ty = diesel_type(&c.ty);
             let ty = if c.notnull == 0 && c.pk == 0 {
@@ -103,10 +107,9 @@ mod tests {
     fn committed_schema_matches_the_migrations() {
         let dir = tempfile::tempdir().expect("tempdir");
         let _db = super::super::Db::open(dir.path(), Hub::new()).expect("open");
-        let mut conn = SqliteConnection::establish(
-            &dir.path().join(super::super::DB_FILE).to_string_lossy(),
-        )
-        .expect("connect");
+        let mut conn =
+            SqliteConnection::establish(&dir.path().join(super::super::DB_FILE).to_string_lossy())
+                .expect("connect");
         let rendered = render(&mut conn).expect("render");
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/schema.rs");
         if std::env::var_os("MERGELOOM_WRITE_SCHEMA").is_some() {

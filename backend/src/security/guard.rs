@@ -81,7 +81,10 @@ pub async fn guard<B: MessageBody>(
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(reject(req, &ApiError::Internal("guard has no state".into())));
+        return Ok(reject(
+            req,
+            &ApiError::Internal("guard has no state".into()),
+        ));
     };
     let cfg = &state.config;
     let host_value = req
@@ -148,7 +151,11 @@ mod tests {
         let lo: std::net::IpAddr = "127.0.0.1".parse().expect("ip");
         assert!(host_allowed("localhost:1", &[], lo));
         assert!(!host_allowed("evil.example", &[], lo));
-        assert!(host_allowed("worker.example:443", &["worker.example".into()], lo));
+        assert!(host_allowed(
+            "worker.example:443",
+            &["worker.example".into()],
+            lo
+        ));
         assert!(!host_allowed("localhost.evil.example", &[], lo));
     }
 }

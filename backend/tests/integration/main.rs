@@ -1,0 +1,13 @@
+//! Integration tests for mergeloom-worker: the real server, in process (or as a child process for
+//! `process`), driven over HTTP.
+//!
+//! - `contract`: the JSON API as `API.md` describes it (jobs, runs, events, errors, probes).
+//! - `security`: Host allowlist, same-origin writes, access token and session cookie.
+//! - `stream`: SSE resume with no gap and no duplicate, lagging clients, the worker-wide stream.
+//! - `process`: the binary itself (data-directory lock, SIGTERM, non-loopback without a token).
+
+mod contract;
+mod process;
+mod security;
+mod stream;
+mod support;
