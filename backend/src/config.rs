@@ -21,6 +21,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once at start-up; boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Run the gateway (UI, API, storage, live streams) with in-process executors.
     Serve(ServeArgs),
@@ -67,19 +69,35 @@ pub struct ServeArgs {
     #[arg(long, env = "JCA_WORKER_DEFAULT_PROVIDER")]
     pub default_provider: Option<String>,
     /// Environment variables whose values are redacted from all output (repeatable or comma list).
-    #[arg(long = "redact-env", env = "JCA_WORKER_REDACT_ENV", value_delimiter = ',')]
+    #[arg(
+        long = "redact-env",
+        env = "JCA_WORKER_REDACT_ENV",
+        value_delimiter = ','
+    )]
     pub redact_env: Vec<String>,
     /// Timeout of each setup and validation command.
-    #[arg(long, env = "JCA_WORKER_COMMAND_TIMEOUT_SECONDS", default_value_t = 300)]
+    #[arg(
+        long,
+        env = "JCA_WORKER_COMMAND_TIMEOUT_SECONDS",
+        default_value_t = 300
+    )]
     pub command_timeout_seconds: u64,
     /// Timeout of each provider step.
-    #[arg(long, env = "JCA_WORKER_PROVIDER_TIMEOUT_SECONDS", default_value_t = 3600)]
+    #[arg(
+        long,
+        env = "JCA_WORKER_PROVIDER_TIMEOUT_SECONDS",
+        default_value_t = 3600
+    )]
     pub provider_timeout_seconds: u64,
     /// Repair attempts after a failed validation.
     #[arg(long, env = "JCA_WORKER_MAX_REPAIR_ATTEMPTS", default_value_t = 2)]
     pub max_repair_attempts: u32,
     /// Executor heartbeat period.
-    #[arg(long, env = "JCA_WORKER_ACTIVE_JOB_HEARTBEAT_INTERVAL_SECONDS", default_value_t = 15)]
+    #[arg(
+        long,
+        env = "JCA_WORKER_ACTIVE_JOB_HEARTBEAT_INTERVAL_SECONDS",
+        default_value_t = 15
+    )]
     pub heartbeat_interval_seconds: u64,
     /// Keep run worktrees after runs (for debugging).
     #[arg(long, env = "JCA_WORKER_KEEP_WORKSPACES")]
@@ -160,13 +178,17 @@ impl Config {
         let command_provider = match args.command_provider.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(line) => Some(
-                crate::jobspec::split_command_line(line).map_err(ConfigError::BadCommandProvider)?,
+                crate::jobspec::split_command_line(line)
+                    .map_err(ConfigError::BadCommandProvider)?,
             ),
         };
         for (name, v) in [
             ("--command-timeout-seconds", args.command_timeout_seconds),
             ("--provider-timeout-seconds", args.provider_timeout_seconds),
-            ("--heartbeat-interval-seconds", args.heartbeat_interval_seconds),
+            (
+                "--heartbeat-interval-seconds",
+                args.heartbeat_interval_seconds,
+            ),
         ] {
             if v == 0 {
                 return Err(ConfigError::ZeroSetting(name));
@@ -175,14 +197,20 @@ impl Config {
         Ok(Self {
             command_provider,
             default_provider: args.default_provider.filter(|p| !p.trim().is_empty()),
-            redact_env: args.redact_env.into_iter().filter(|n| !n.trim().is_empty()).collect(),
+            redact_env: args
+                .redact_env
+                .into_iter()
+                .filter(|n| !n.trim().is_empty())
+                .collect(),
             command_timeout_seconds: args.command_timeout_seconds,
             provider_timeout_seconds: args.provider_timeout_seconds,
             max_repair_attempts: args.max_repair_attempts,
             heartbeat_interval_seconds: args.heartbeat_interval_seconds,
             keep_workspaces: args.keep_workspaces,
             output_limit_bytes_per_run: args.output_limit_bytes_per_run,
-            git_token: std::env::var("JCA_WORKER_GIT_TOKEN").ok().filter(|t| !t.is_empty()),
+            git_token: std::env::var("JCA_WORKER_GIT_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty()),
             host: args.host,
             port: args.port,
             data_dir: args.data_dir,

@@ -209,22 +209,22 @@ pub fn validate(req: JobRequest, ctx: &SubmitContext<'_>) -> Result<JobSpec, Vec
             }
         },
     };
-    if let Some(r) = &repo.base_ref {
-        if let Err(msg) = check_ref(r) {
-            errs.push(FieldError::new("repository.base_ref", "invalid", msg));
-        }
+    if let Some(r) = &repo.base_ref
+        && let Err(msg) = check_ref(r)
+    {
+        errs.push(FieldError::new("repository.base_ref", "invalid", msg));
     }
     let provider = check_provider(req.provider.unwrap_or_default(), ctx, &mut errs);
     let validation = req.validation.unwrap_or_default();
     let mode = validation.mode.clone();
-    if let Some(m) = &mode {
-        if !matches!(m.as_str(), "off" | "advisory" | "required") {
-            errs.push(FieldError::new(
-                "validation.mode",
-                "invalid",
-                "validation.mode must be off, advisory or required",
-            ));
-        }
+    if let Some(m) = &mode
+        && !matches!(m.as_str(), "off" | "advisory" | "required")
+    {
+        errs.push(FieldError::new(
+            "validation.mode",
+            "invalid",
+            "validation.mode must be off, advisory or required",
+        ));
     }
     let setup_commands = commands(
         validation.setup_commands,
@@ -452,12 +452,12 @@ pub fn split_command_line(s: &str) -> Result<Vec<String>, String> {
         }
     }
     let argv = shlex::split(s).ok_or_else(|| "unbalanced quotes in command".to_owned())?;
-    if let Some(first) = argv.first() {
-        if let Some((name, _)) = first.split_once('=') {
-            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err("a leading NAME=value environment assignment is shell syntax".into());
-            }
-        }
+    if let Some(first) = argv.first()
+        && let Some((name, _)) = first.split_once('=')
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err("a leading NAME=value environment assignment is shell syntax".into());
     }
     if argv.is_empty() {
         return Err("empty command".into());

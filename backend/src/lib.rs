@@ -16,6 +16,7 @@ pub mod model;
 pub mod providers;
 pub mod schema;
 pub mod security;
+pub mod samples;
 pub mod server;
 pub mod settings;
 pub mod sink;

@@ -98,10 +98,10 @@ impl Hub {
         for effect in effects {
             match &*effect {
                 LiveEffect::Event { run_id, .. } => {
-                    if let Some(tx) = runs.get(run_id) {
-                        if tx.send(effect.clone()).is_err() {
-                            runs.remove(run_id);
-                        }
+                    if let Some(tx) = runs.get(run_id)
+                        && tx.send(effect.clone()).is_err()
+                    {
+                        runs.remove(run_id);
                     }
                 }
                 LiveEffect::Terminal { run_id, .. } => {

@@ -60,7 +60,10 @@ impl RunningServer {
     /// Stops the executors (their runs end `failed/worker_shutdown`, processes killed), ends live
     /// streams, stops accepting, and waits (bounded) for in-flight requests.
     pub async fn stop(self) {
-        self.state.executors.shutdown(Duration::from_millis(3500)).await;
+        self.state
+            .executors
+            .shutdown(Duration::from_millis(3500))
+            .await;
         self.state.hub.shut_down();
         self.handle.stop(true).await;
         let _ = tokio::time::timeout(Duration::from_secs(4), self.task).await;
@@ -152,13 +155,20 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         db: db.clone(),
         sink: Arc::new(sink.clone()),
         layout: crate::executor::git::Layout {
-            root: std::path::absolute(&config.workspace_root).unwrap_or_else(|_| config.workspace_root.clone()),
+            root: std::path::absolute(&config.workspace_root)
+                .unwrap_or_else(|_| config.workspace_root.clone()),
         },
         locks: crate::executor::workspace::RepoLocks::default(),
         redactor: Arc::new(redactor),
         git_token: config.git_token.clone(),
     };
-    let executors = crate::executor::Pool::start(config.executors, &config.name, services, settings.clone(), hub.clone());
+    let executors = crate::executor::Pool::start(
+        config.executors,
+        &config.name,
+        services,
+        settings.clone(),
+        hub.clone(),
+    );
     let state = AppState {
         executors,
         sink,

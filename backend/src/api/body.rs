@@ -24,10 +24,9 @@ pub async fn read_json<T: DeserializeOwned>(
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
+        && len > limit
     {
-        if len > limit {
-            return Err(too_large(limit));
-        }
+        return Err(too_large(limit));
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod params;
 pub mod probes;
 pub mod runs;
+pub mod samples;
 pub mod session;
 pub mod stream;
 pub mod worker;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(session::configure)
             .configure(worker::configure)
             .configure(executors::configure)
+            .configure(samples::configure)
             .configure(openapi::configure)
             .default_service(web::to(api_not_found)),
     )

@@ -17,7 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     paths(
         super::jobs::create_job, super::jobs::get_job, super::jobs::retry_job,
         super::runs::list_runs, super::runs::get_run, super::runs::cancel_run, super::runs::run_patch,
-        super::executors::list_executors,
+        super::executors::list_executors, super::samples::run_sample,
         super::events::list_events, super::events::search_events, super::events::log_text,
         super::events::events_ndjson, super::stream::run_stream, super::stream::worker_stream,
         super::session::create_session, super::session::delete_session,

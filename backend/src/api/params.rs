@@ -73,14 +73,14 @@ pub fn list(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        if let Some(allowed) = allowed {
-            if !allowed.contains(&item) {
-                return Err(ApiError::field(
-                    name,
-                    "invalid",
-                    format!("{item:?} is not one of {}", allowed.join(", ")),
-                ));
-            }
+        if let Some(allowed) = allowed
+            && !allowed.contains(&item)
+        {
+            return Err(ApiError::field(
+                name,
+                "invalid",
+                format!("{item:?} is not one of {}", allowed.join(", ")),
+            ));
         }
         out.push(item.to_owned());
     }

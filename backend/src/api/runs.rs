@@ -131,6 +131,8 @@ pub async fn cancel_run(
             runs::transition_in_tx(c, ctx, &key, &t)
         })
         .await?;
+    // Stop the run's processes now; the executor closes its stages and removes its worktree.
+    let _ = state.executors.cancel(&id);
     tracing::info!(run_id = %id, "run cancelled");
     Ok(HttpResponse::Accepted().json(run))
 }
@@ -140,12 +142,20 @@ pub async fn cancel_run(
     responses((status = 200, content_type = "text/x-patch", body = String,
         description = "the run's change as `git format-patch` text"),
         (status = 404, body = crate::model::ErrorEnvelope), (status = 409, body = crate::model::ErrorEnvelope)))]
-pub async fn run_patch(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn run_patch(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = run_id(&path)?.to_string();
     let key = id.clone();
     let (row, patch) = state
         .db
-        .read(move |c| Ok((runs::find_row(c, &key)?, crate::db::artifacts::patch(c, &key)?)))
+        .read(move |c| {
+            Ok((
+                runs::find_row(c, &key)?,
+                crate::db::artifacts::patch(c, &key)?,
+            ))
+        })
         .await?;
     let Some(row) = row else {
         return Err(ApiError::NotFound(format!("run {id} not found")));
@@ -153,7 +163,10 @@ pub async fn run_patch(state: web::Data<AppState>, path: web::Path<String>) -> R
     match patch {
         Some(p) => Ok(HttpResponse::Ok()
             .content_type("text/x-patch; charset=utf-8")
-            .insert_header(("Content-Disposition", format!("inline; filename=\"run-{id}.patch\"")))
+            .insert_header((
+                "Content-Disposition",
+                format!("inline; filename=\"run-{id}.patch\""),
+            ))
             .body(p)),
         None => Err(ApiError::Conflict(format!(
             "run {id} has no published change (status {})",

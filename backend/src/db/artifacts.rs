@@ -18,7 +18,11 @@ pub struct RunSummary {
 }
 
 /// Creates or updates a run's artifacts row.
-pub fn save_summary(conn: &mut SqliteConnection, run_id: &str, s: &RunSummary) -> Result<(), DbError> {
+pub fn save_summary(
+    conn: &mut SqliteConnection,
+    run_id: &str,
+    s: &RunSummary,
+) -> Result<(), DbError> {
     diesel::insert_into(run_artifacts::table)
         .values((
             run_artifacts::run_id.eq(run_id),
@@ -44,7 +48,10 @@ pub fn save_summary(conn: &mut SqliteConnection, run_id: &str, s: &RunSummary) -
 /// Stores the run's patch (`git format-patch` text).
 pub fn save_patch(conn: &mut SqliteConnection, run_id: &str, patch: &str) -> Result<(), DbError> {
     diesel::insert_into(run_artifacts::table)
-        .values((run_artifacts::run_id.eq(run_id), run_artifacts::patch.eq(patch)))
+        .values((
+            run_artifacts::run_id.eq(run_id),
+            run_artifacts::patch.eq(patch),
+        ))
         .on_conflict(run_artifacts::run_id)
         .do_update()
         .set(run_artifacts::patch.eq(patch))
@@ -91,7 +98,11 @@ pub struct Finding {
 }
 
 /// Records review findings.
-pub fn save_findings(conn: &mut SqliteConnection, run_id: &str, findings: &[Finding]) -> Result<(), DbError> {
+pub fn save_findings(
+    conn: &mut SqliteConnection,
+    run_id: &str,
+    findings: &[Finding],
+) -> Result<(), DbError> {
     for f in findings {
         diesel::insert_into(review_findings::table)
             .values((

@@ -348,10 +348,10 @@ pub fn transition_in_tx(
             row.status
         )));
     }
-    if let Some(from) = &t.only_from {
-        if !from.iter().any(|s| *s == row.status) {
-            return Err(DbError::Conflict(format!("run {run_id} is {}", row.status)));
-        }
+    if let Some(from) = &t.only_from
+        && !from.contains(&row.status)
+    {
+        return Err(DbError::Conflict(format!("run {run_id} is {}", row.status)));
     }
     let terminal = status::is_terminal(&t.status);
     if terminal && t.reason_code.is_none() {
@@ -361,6 +361,13 @@ pub fn transition_in_tx(
     }
     let now = crate::time::now();
     let stage = t.stage.clone().or(row.stage.clone());
+    // Every run that ends short of `completed` names the stage where it stopped, also when the
+    // ending comes from outside the pipeline (a cancel request, recovery after a crash).
+    let failed_stage = if terminal && t.status != status::COMPLETED {
+        t.failed_stage.clone().or_else(|| stage.clone())
+    } else {
+        t.failed_stage.clone()
+    };
     diesel::insert_into(run_states::table)
         .values(NewRunState {
             run_id,
@@ -374,7 +381,7 @@ pub fn transition_in_tx(
         "status": t.status,
         "from": row.status,
         "reason_code": t.reason_code,
-        "failed_stage": t.failed_stage,
+        "failed_stage": failed_stage,
     });
     let text = match (&t.reason, &t.note) {
         (Some(r), _) => Some(r.clone()),
@@ -404,7 +411,7 @@ pub fn transition_in_tx(
             runs::finished_at.eq(&finished_at),
             runs::reason_code.eq(&t.reason_code),
             runs::reason.eq(&t.reason),
-            runs::failed_stage.eq(&t.failed_stage),
+            runs::failed_stage.eq(&failed_stage),
             runs::error_message.eq(t.error.as_ref().map(|e| e.message.clone())),
             runs::error_detail.eq(t.error.as_ref().and_then(|e| e.detail.clone())),
         ))

@@ -27,12 +27,17 @@ pub struct Limits {
 /// a trailing `/` (or a plain directory name) covers everything below.
 #[must_use]
 pub fn path_matches(pattern: &str, path: &str) -> bool {
-    let pattern = pattern.trim().trim_start_matches("./").trim_start_matches('/');
+    let pattern = pattern
+        .trim()
+        .trim_start_matches("./")
+        .trim_start_matches('/');
     if pattern.is_empty() {
         return false;
     }
     if let Some(dir) = pattern.strip_suffix('/') {
-        return path == dir || path.starts_with(&format!("{dir}/")) || glob(&format!("{dir}/**"), path);
+        return path == dir
+            || path.starts_with(&format!("{dir}/"))
+            || glob(&format!("{dir}/**"), path);
     }
     glob(pattern, path) || (!pattern.contains('*') && path.starts_with(&format!("{pattern}/")))
 }
@@ -43,7 +48,8 @@ fn glob(pattern: &str, path: &str) -> bool {
             None => s.is_empty(),
             Some(b'*') if p.get(1) == Some(&b'*') => {
                 let rest = p[2..].strip_prefix(b"/").unwrap_or(&p[2..]);
-                (0..=s.len()).any(|i| (i == 0 || s[i - 1] == b'/' || rest.is_empty()) && rec(rest, &s[i..]))
+                (0..=s.len())
+                    .any(|i| (i == 0 || s[i - 1] == b'/' || rest.is_empty()) && rec(rest, &s[i..]))
             }
             Some(b'*') => (0..=s.len())
                 .take_while(|&i| i == 0 || s[i - 1] != b'/')
@@ -57,13 +63,22 @@ fn glob(pattern: &str, path: &str) -> bool {
 
 /// Checks a change; returns every flag.
 #[must_use]
-pub fn check(files: &[FileChange], added: &[(String, String)], limits: &Limits, redactor: &Redactor) -> Vec<Flag> {
+pub fn check(
+    files: &[FileChange],
+    added: &[(String, String)],
+    limits: &Limits,
+    redactor: &Redactor,
+) -> Vec<Flag> {
     let mut flags = Vec::new();
     if files.len() > limits.max_files as usize {
         flags.push(Flag {
             rule: "max_files".into(),
             path: None,
-            message: format!("{} files changed; the limit is {}", files.len(), limits.max_files),
+            message: format!(
+                "{} files changed; the limit is {}",
+                files.len(),
+                limits.max_files
+            ),
         });
     }
     let lines: i64 = files.iter().map(|f| f.additions + f.deletions).sum();
@@ -76,7 +91,11 @@ pub fn check(files: &[FileChange], added: &[(String, String)], limits: &Limits, 
     }
     for f in files {
         for p in [Some(&f.path), f.old_path.as_ref()].into_iter().flatten() {
-            if let Some(pattern) = limits.protected_paths.iter().find(|pat| path_matches(pat, p)) {
+            if let Some(pattern) = limits
+                .protected_paths
+                .iter()
+                .find(|pat| path_matches(pat, p))
+            {
                 flags.push(Flag {
                     rule: "protected_path".into(),
                     path: Some(p.clone()),
@@ -117,15 +136,39 @@ mod tests {
     #[test]
     fn flags_size_paths_and_secrets() {
         let files = vec![
-            FileChange { path: "a".into(), old_path: None, change: "added".into(), additions: 5, deletions: 0, diff: None },
-            FileChange { path: "secrets/k".into(), old_path: None, change: "added".into(), additions: 1, deletions: 0, diff: None },
+            FileChange {
+                path: "a".into(),
+                old_path: None,
+                change: "added".into(),
+                additions: 5,
+                deletions: 0,
+                diff: None,
+            },
+            FileChange {
+                path: "secrets/k".into(),
+                old_path: None,
+                change: "added".into(),
+                additions: 1,
+                deletions: 0,
+                diff: None,
+            },
         ];
-        let added = vec![("secrets/k".to_owned(), "-----BEGIN OPENSSH PRIVATE KEY-----".to_owned())];
-        let limits = Limits { max_files: 1, max_lines: 3, protected_paths: vec!["secrets/".into()] };
+        let added = vec![(
+            "secrets/k".to_owned(),
+            "-----BEGIN OPENSSH PRIVATE KEY-----".to_owned(),
+        )];
+        let limits = Limits {
+            max_files: 1,
+            max_lines: 3,
+            protected_paths: vec!["secrets/".into()],
+        };
         let rules: Vec<String> = check(&files, &added, &limits, &Redactor::new(Vec::new()))
             .into_iter()
             .map(|f| f.rule)
             .collect();
-        assert_eq!(rules, vec!["max_files", "max_lines", "protected_path", "secret"]);
+        assert_eq!(
+            rules,
+            vec!["max_files", "max_lines", "protected_path", "secret"]
+        );
     }
 }

@@ -39,7 +39,12 @@ impl Git<'_> {
     }
 
     /// Runs git with extra environment.
-    pub async fn run_env(&self, dir: &Path, args: &[&str], env: &[(String, String)]) -> Result<String, GitError> {
+    pub async fn run_env(
+        &self,
+        dir: &Path,
+        args: &[&str],
+        env: &[(String, String)],
+    ) -> Result<String, GitError> {
         let mut argv: Vec<String> = vec!["git".into()];
         argv.extend(args.iter().map(|a| (*a).to_owned()));
         let mut all_env = config_env(&self.auth_env);
@@ -62,7 +67,12 @@ impl Git<'_> {
             },
         )
         .await?;
-        let name = args.iter().find(|a| !a.starts_with('-')).copied().unwrap_or("").to_owned();
+        let name = args
+            .iter()
+            .find(|a| !a.starts_with('-'))
+            .copied()
+            .unwrap_or("")
+            .to_owned();
         match out.ended {
             Ended::Exited(Some(0)) => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
             Ended::Stopped(_) => Err(GitError::Stopped(name)),
@@ -107,8 +117,12 @@ pub fn https_auth_env(url: &str, token: Option<&str>) -> Vec<(String, String)> {
     use base64::Engine;
     match token {
         Some(t) if url.starts_with("https://") && !t.is_empty() => {
-            let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{t}"));
-            vec![("http.extraHeader".into(), format!("Authorization: Basic {basic}"))]
+            let basic =
+                base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{t}"));
+            vec![(
+                "http.extraHeader".into(),
+                format!("Authorization: Basic {basic}"),
+            )]
         }
         _ => Vec::new(),
     }
@@ -117,7 +131,9 @@ pub fn https_auth_env(url: &str, token: Option<&str>) -> Vec<(String, String)> {
 /// Refuses an argument that git could read as an option.
 pub fn not_an_option(what: &str, value: &str) -> Result<(), GitError> {
     if value.starts_with('-') {
-        return Err(GitError::Refused(format!("{what} {value:?} starts with '-'")));
+        return Err(GitError::Refused(format!(
+            "{what} {value:?} starts with '-'"
+        )));
     }
     Ok(())
 }
@@ -131,7 +147,9 @@ pub struct Layout {
 impl Layout {
     #[must_use]
     pub fn mirror(&self, repository_id: &str) -> PathBuf {
-        self.root.join("mirrors").join(format!("{repository_id}.git"))
+        self.root
+            .join("mirrors")
+            .join(format!("{repository_id}.git"))
     }
 
     #[must_use]

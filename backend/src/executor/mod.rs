@@ -64,7 +64,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Pool {
     /// Starts `count` executors named after the worker.
     #[must_use]
-    pub fn start(count: u16, worker_name: &str, svc: Services, settings: SharedSettings, hub: Hub) -> Self {
+    pub fn start(
+        count: u16,
+        worker_name: &str,
+        svc: Services,
+        settings: SharedSettings,
+        hub: Hub,
+    ) -> Self {
         let (shutdown, _) = watch::channel(false);
         let host = gethostname::gethostname().to_string_lossy().into_owned();
         let executors = (1..=count)
@@ -92,11 +98,15 @@ impl Pool {
         let mut tasks = Vec::new();
         for e in executors {
             let (p, svc, settings) = (pool.clone(), svc.clone(), settings.clone());
-            tasks.push(tokio::spawn(async move { p.executor_loop(e.id, e.name, svc, settings).await }));
+            tasks.push(tokio::spawn(async move {
+                p.executor_loop(e.id, e.name, svc, settings).await
+            }));
         }
         if count > 0 {
             let p = pool.clone();
-            tasks.push(tokio::spawn(async move { p.heartbeat_loop(settings).await }));
+            tasks.push(tokio::spawn(
+                async move { p.heartbeat_loop(settings).await },
+            ));
         }
         *lock(&pool.inner.tasks) = tasks;
         pool
@@ -163,9 +173,10 @@ impl Pool {
             e.last_heartbeat_at = Some(crate::time::now());
             e.clone()
         };
-        self.inner
-            .hub
-            .publish_worker("executor.updated", serde_json::to_value(snapshot).unwrap_or_default());
+        self.inner.hub.publish_worker(
+            "executor.updated",
+            serde_json::to_value(snapshot).unwrap_or_default(),
+        );
     }
 
     async fn heartbeat_loop(&self, settings: SharedSettings) {
@@ -185,14 +196,21 @@ impl Pool {
                 list.clone()
             };
             for e in all {
-                self.inner
-                    .hub
-                    .publish_worker("executor.updated", serde_json::to_value(e).unwrap_or_default());
+                self.inner.hub.publish_worker(
+                    "executor.updated",
+                    serde_json::to_value(e).unwrap_or_default(),
+                );
             }
         }
     }
 
-    async fn executor_loop(&self, id: String, name: String, svc: Services, settings: SharedSettings) {
+    async fn executor_loop(
+        &self,
+        id: String,
+        name: String,
+        svc: Services,
+        settings: SharedSettings,
+    ) {
         let mut shutdown = self.inner.shutdown.subscribe();
         loop {
             if *shutdown.borrow() {
@@ -240,7 +258,11 @@ impl Pool {
 }
 
 /// Claims the oldest queued run for an executor (atomic: the writer applies one claim at a time).
-async fn claim(svc: &Services, executor_id: &str, executor_name: &str) -> Result<Option<model::Run>, crate::db::DbError> {
+async fn claim(
+    svc: &Services,
+    executor_id: &str,
+    executor_name: &str,
+) -> Result<Option<model::Run>, crate::db::DbError> {
     let (eid, ename) = (executor_id.to_owned(), executor_name.to_owned());
     svc.db
         .writer

@@ -4,6 +4,10 @@
 //! runs (the worktree is removed unless `keep_workspaces`) and the run ends with a terminal status
 //! and a reason code from the closed table.
 
+// `End` is the error side of every stage step; it is built at most a few times per run, so its
+// size does not matter and boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,7 +88,11 @@ impl End {
 
     fn stopped(stop: Stop, stage: &str) -> Self {
         match stop {
-            Stop::Shutdown => Self::failed("worker_shutdown", stage, "The worker was stopped while this run was running."),
+            Stop::Shutdown => Self::failed(
+                "worker_shutdown",
+                stage,
+                "The worker was stopped while this run was running.",
+            ),
             _ => Self {
                 status: status::CANCELLED,
                 reason_code: "cancelled_by_user",
@@ -126,7 +134,12 @@ struct Pipeline {
 }
 
 /// Runs a claimed run to its end. Never panics; every failure becomes a terminal status.
-pub async fn execute(svc: Services, run: model::Run, settings: RuntimeSettings, stop: watch::Receiver<Stop>) {
+pub async fn execute(
+    svc: Services,
+    run: model::Run,
+    settings: RuntimeSettings,
+    stop: watch::Receiver<Stop>,
+) {
     let Some(run_id) = RunId::parse(&run.id) else {
         return;
     };
@@ -139,7 +152,11 @@ pub async fn execute(svc: Services, run: model::Run, settings: RuntimeSettings, 
     let spec = match spec {
         Ok(s) => s,
         Err(e) => {
-            let end = End::failed("internal_error", "setup", format!("cannot read the job: {e}"));
+            let end = End::failed(
+                "internal_error",
+                "setup",
+                format!("cannot read the job: {e}"),
+            );
             finish(&svc, run_id, &end).await;
             return;
         }
@@ -162,7 +179,9 @@ pub async fn execute(svc: Services, run: model::Run, settings: RuntimeSettings, 
             ("MERGELOOM_WORKSPACE".into(), worktree.display().to_string()),
         ],
     };
-    let max_repairs = spec.max_repair_attempts.unwrap_or(settings.max_repair_attempts) as i32;
+    let max_repairs = spec
+        .max_repair_attempts
+        .unwrap_or(settings.max_repair_attempts) as i32;
     let mode = spec
         .validation
         .mode
@@ -208,7 +227,9 @@ async fn finish(svc: &Services, run_id: RunId, end: &End) {
         ..Transition::default()
     };
     match svc.sink.transition(run_id, t).await {
-        Ok(_) => tracing::info!(run_id = %run_id, status = end.status, reason_code = end.reason_code, "run finished"),
+        Ok(_) => {
+            tracing::info!(run_id = %run_id, status = end.status, reason_code = end.reason_code, "run finished")
+        }
         Err(e) => tracing::warn!(run_id = %run_id, error = %e, "could not close the run"),
     }
 }
@@ -219,23 +240,32 @@ impl Pipeline {
             ctx: &self.ctx,
             stage,
             attempt,
-            auth_env: https_auth_env(&self.spec.repository.clone_url, self.svc.git_token.as_deref()),
+            auth_env: https_auth_env(
+                &self.spec.repository.clone_url,
+                self.svc.git_token.as_deref(),
+            ),
         }
     }
 
     /// The end for a failure: a stop request wins over whatever error it caused.
     fn or_stopped(&self, end: End) -> End {
         match self.ctx.stopping() {
-            Stop::None if self.ctx.budget.exceeded() => {
-                End::failed("output_limit", &self.stage, "The run exceeded its output limit.")
-            }
+            Stop::None if self.ctx.budget.exceeded() => End::failed(
+                "output_limit",
+                &self.stage,
+                "The run exceeded its output limit.",
+            ),
             Stop::None => end,
             stop => End::stopped(stop, &self.stage),
         }
     }
 
     fn record<E: std::fmt::Display>(&self, e: E) -> End {
-        self.or_stopped(End::failed("internal_error", &self.stage, format!("recording the run failed: {e}")))
+        self.or_stopped(End::failed(
+            "internal_error",
+            &self.stage,
+            format!("recording the run failed: {e}"),
+        ))
     }
 
     async fn start(&mut self, name: &str, attempt: i32) -> Flow<()> {
@@ -251,10 +281,22 @@ impl Pipeline {
             .map_err(|e| self.record(e))
     }
 
-    async fn finish_stage(&self, name: &str, attempt: i32, stage_status: &str, summary: impl Into<String>) -> Flow<()> {
+    async fn finish_stage(
+        &self,
+        name: &str,
+        attempt: i32,
+        stage_status: &str,
+        summary: impl Into<String>,
+    ) -> Flow<()> {
         self.svc
             .sink
-            .stage_finished(self.run_id, name, attempt, stage_status, Some(summary.into()))
+            .stage_finished(
+                self.run_id,
+                name,
+                attempt,
+                stage_status,
+                Some(summary.into()),
+            )
             .await
             .map(|_| ())
             .map_err(|e| self.record(e))
@@ -263,8 +305,14 @@ impl Pipeline {
     /// Finishes the current stage as failed (or cancelled) and returns the end.
     async fn fail(&self, name: &str, attempt: i32, end: End) -> End {
         let end = self.or_stopped(end);
-        let st = if end.status == status::CANCELLED { "cancelled" } else { "failed" };
-        let _ = self.finish_stage(name, attempt, st, end.reason.clone()).await;
+        let st = if end.status == status::CANCELLED {
+            "cancelled"
+        } else {
+            "failed"
+        };
+        let _ = self
+            .finish_stage(name, attempt, st, end.reason.clone())
+            .await;
         end
     }
 
@@ -276,19 +324,32 @@ impl Pipeline {
         let provider = self.admit().await?;
         self.setup().await?;
         self.context_stage().await?;
-        self.provider_stage(provider.as_ref(), "implement", 1, prompt::IMPLEMENT.to_owned(), None, None)
-            .await?;
+        self.provider_stage(
+            provider.as_ref(),
+            "implement",
+            1,
+            prompt::IMPLEMENT.to_owned(),
+            None,
+            None,
+        )
+        .await?;
         let base_tree = {
             let (prepared, git) = (self.prepared()?, self.git("implement", 1));
             workspace::tree_of(&git, &prepared.worktree, &prepared.base_commit).await
         }
         .map_err(|e| self.git_end(e, "implement_check"))?;
         if self.current_tree("implement", 1).await? == base_tree {
-            return Err(End::blocked("no_changes", "implement", "The provider changed nothing."));
+            return Err(End::blocked(
+                "no_changes",
+                "implement",
+                "The provider changed nothing.",
+            ));
         }
-        self.validate_and_repair(provider.as_ref(), "repair").await?;
+        self.validate_and_repair(provider.as_ref(), "repair")
+            .await?;
         if self.repairs_used == 0 && self.validation_active() {
-            self.skip("repair", "validation passed; no repair needed").await?;
+            self.skip("repair", "validation passed; no repair needed")
+                .await?;
         }
         self.review(provider.as_ref()).await?;
         self.diff_guard(&base_tree).await?;
@@ -310,7 +371,13 @@ impl Pipeline {
     }
 
     fn git_end(&self, e: GitError, what: &str) -> End {
-        let code = if self.stage == "setup" { "setup_failed" } else if self.stage == "publish" { "publish_failed" } else { "internal_error" };
+        let code = if self.stage == "setup" {
+            "setup_failed"
+        } else if self.stage == "publish" {
+            "publish_failed"
+        } else {
+            "internal_error"
+        };
         self.or_stopped(End::failed(code, &self.stage, format!("{what}: {e}")))
     }
 
@@ -327,7 +394,12 @@ impl Pipeline {
             .id
             .clone()
             .or_else(|| self.settings.default_provider.clone())
-            .or_else(|| self.settings.command_provider.as_ref().map(|_| "command".to_owned()));
+            .or_else(|| {
+                self.settings
+                    .command_provider
+                    .as_ref()
+                    .map(|_| "command".to_owned())
+            });
         let command_argv = self
             .spec
             .provider
@@ -335,10 +407,10 @@ impl Pipeline {
             .clone()
             .or_else(|| self.settings.command_provider.clone());
         let mut commands: Vec<(&str, &Vec<String>)> = Vec::new();
-        if provider_id.as_deref() == Some("command") {
-            if let Some(argv) = &command_argv {
-                commands.push(("provider.command", argv));
-            }
+        if provider_id.as_deref() == Some("command")
+            && let Some(argv) = &command_argv
+        {
+            commands.push(("provider.command", argv));
         }
         for c in &self.spec.validation.setup_commands {
             commands.push(("validation.setup_commands", c));
@@ -384,7 +456,11 @@ impl Pipeline {
             }
         };
         if let Err(msg) = provider.check_ready(&allowed) {
-            return Err(End::blocked("provider_not_ready", "setup", format!("Provider {}: {msg}", provider.id())));
+            return Err(End::blocked(
+                "provider_not_ready",
+                "setup",
+                format!("Provider {}: {msg}", provider.id()),
+            ));
         }
         self.svc
             .sink
@@ -392,7 +468,9 @@ impl Pipeline {
                 self.run_id,
                 RunPatch {
                     provider_id: Some(provider.id().to_owned()),
-                    provider_model: provider.model().or_else(|| self.spec.provider.model.clone()),
+                    provider_model: provider
+                        .model()
+                        .or_else(|| self.spec.provider.model.clone()),
                     validation_mode: Some(self.mode.clone()),
                     ..RunPatch::default()
                 },
@@ -406,23 +484,28 @@ impl Pipeline {
         self.start("setup", 1).await?;
         if let Err(e) = std::fs::create_dir_all(&self.files_dir) {
             return Err(self
-                .fail("setup", 1, End::failed("setup_failed", "setup", format!("cannot create run files: {e}")))
+                .fail(
+                    "setup",
+                    1,
+                    End::failed(
+                        "setup_failed",
+                        "setup",
+                        format!("cannot create run files: {e}"),
+                    ),
+                )
                 .await);
         }
         let branch = self.run.branch.clone().unwrap_or_default();
         let prepared = {
             let git = self.git("setup", 1);
-            workspace::prepare(
-                &git,
-                &self.svc.layout,
-                &self.svc.locks,
-                &self.run.repository.id,
-                &self.spec.repository.clone_url,
-                self.spec.repository.base_ref.as_deref(),
-                &self.run.id,
-                &branch,
-            )
-            .await
+            let target = workspace::Target {
+                repository_id: &self.run.repository.id,
+                clone_url: &self.spec.repository.clone_url,
+                base_ref: self.spec.repository.base_ref.as_deref(),
+                run_id: &self.run.id,
+                branch: &branch,
+            };
+            workspace::prepare(&git, &self.svc.layout, &self.svc.locks, &target).await
         };
         let prepared = match prepared {
             Ok(p) => p,
@@ -443,13 +526,25 @@ impl Pipeline {
             .await
             .map_err(|e| self.record(e))?;
         let worktree = prepared.worktree.clone();
-        let summary = format!("checked out {} at {}", prepared.base_ref, &prepared.base_commit[..12.min(prepared.base_commit.len())]);
+        let summary = format!(
+            "checked out {} at {}",
+            prepared.base_ref,
+            &prepared.base_commit[..12.min(prepared.base_commit.len())]
+        );
         self.prepared = Some(prepared);
         for argv in self.spec.validation.setup_commands.clone() {
             let out = self.command(&argv, &worktree, "setup", 1, "setup").await?;
             if !out.success() {
-                let code = if out.ended == Ended::TimedOut { "command_timeout" } else { "setup_failed" };
-                let end = End::failed(code, "setup", format!("setup command `{}` {}", argv.join(" "), out.describe()));
+                let code = if out.ended == Ended::TimedOut {
+                    "command_timeout"
+                } else {
+                    "setup_failed"
+                };
+                let end = End::failed(
+                    code,
+                    "setup",
+                    format!("setup command `{}` {}", argv.join(" "), out.describe()),
+                );
                 return Err(self.fail("setup", 1, end).await);
             }
         }
@@ -492,7 +587,10 @@ impl Pipeline {
             Some((name, text)) => format!("context file {name} ({} bytes)", text.len()),
             None => "no context file (MERGELOOM.md, AGENTS.md, CLAUDE.md, CODEX.md)".to_owned(),
         };
-        self.ctx.note("context", 1, summary.clone()).await.map_err(|e| self.record(e))?;
+        self.ctx
+            .note("context", 1, summary.clone())
+            .await
+            .map_err(|e| self.record(e))?;
         self.finish_stage("context", 1, "succeeded", summary).await
     }
 
@@ -513,14 +611,20 @@ impl Pipeline {
         let mut validation_output_file = None;
         let write = std::fs::write(&prompt_file, &text).and_then(|()| {
             if let Some(out) = &validation_output {
-                let f = self.files_dir.join(format!("validation-output-{attempt}.txt"));
+                let f = self
+                    .files_dir
+                    .join(format!("validation-output-{attempt}.txt"));
                 std::fs::write(&f, out)?;
                 validation_output_file = Some(f);
             }
             Ok(())
         });
         if let Err(e) = write {
-            let end = End::failed("internal_error", stage, format!("cannot write the prompt: {e}"));
+            let end = End::failed(
+                "internal_error",
+                stage,
+                format!("cannot write the prompt: {e}"),
+            );
             return Err(self.fail(stage, attempt, end).await);
         }
         let step = Step {
@@ -540,7 +644,9 @@ impl Pipeline {
                 stage: Some(stage.to_owned()),
                 attempt: Some(attempt),
                 text: Some(format!("{} {stage} #{attempt}", provider.id())),
-                data: Some(serde_json::json!({"provider": provider.id(), "model": provider.model()})),
+                data: Some(
+                    serde_json::json!({"provider": provider.id(), "model": provider.model()}),
+                ),
                 ..NewEvent::default()
             }])
             .await
@@ -564,16 +670,29 @@ impl Pipeline {
         match result {
             // A review stage stays open until its verdict has been read.
             Ok(()) if step.review_file.is_some() => Ok(()),
-            Ok(()) => self.finish_stage(stage, attempt, "succeeded", format!("{} finished", provider.id())).await,
+            Ok(()) => {
+                self.finish_stage(
+                    stage,
+                    attempt,
+                    "succeeded",
+                    format!("{} finished", provider.id()),
+                )
+                .await
+            }
             Err(e) => {
                 let end = match e {
                     StepError::Timeout => End::failed(
                         "provider_timeout",
                         stage,
-                        format!("The provider step exceeded its timeout of {} s.", self.settings.provider_timeout_seconds),
+                        format!(
+                            "The provider step exceeded its timeout of {} s.",
+                            self.settings.provider_timeout_seconds
+                        ),
                     ),
                     StepError::Stopped(stop) => End::stopped(stop, stage),
-                    StepError::OutputLimit => End::failed("output_limit", stage, "The run exceeded its output limit."),
+                    StepError::OutputLimit => {
+                        End::failed("output_limit", stage, "The run exceeded its output limit.")
+                    }
                     StepError::Failed(m) => End::failed("provider_error", stage, m),
                     StepError::Record(m) => End::failed("internal_error", stage, m),
                 };
@@ -587,7 +706,13 @@ impl Pipeline {
         let git = self.git(stage, attempt);
         workspace::snapshot_tree(&git, &prepared.worktree)
             .await
-            .map_err(|e| self.or_stopped(End::failed("internal_error", stage, format!("reading the change: {e}"))))
+            .map_err(|e| {
+                self.or_stopped(End::failed(
+                    "internal_error",
+                    stage,
+                    format!("reading the change: {e}"),
+                ))
+            })
     }
 
     /// One validation pass as its own `validate` row.
@@ -601,19 +726,32 @@ impl Pipeline {
         let mut report = String::new();
         let mut failures = Vec::new();
         for argv in self.spec.validation.commands.clone() {
-            let out = self.command(&argv, &worktree, "validate", attempt, "validation").await?;
+            let out = self
+                .command(&argv, &worktree, "validate", attempt, "validation")
+                .await?;
             if let Ended::Stopped(stop) = out.ended {
-                return Err(self.fail("validate", attempt, End::stopped(stop, "validate")).await);
+                return Err(self
+                    .fail("validate", attempt, End::stopped(stop, "validate"))
+                    .await);
             }
             if out.ended == Ended::OutputLimit {
-                let end = End::failed("output_limit", "validate", "The run exceeded its output limit.");
+                let end = End::failed(
+                    "output_limit",
+                    "validate",
+                    "The run exceeded its output limit.",
+                );
                 return Err(self.fail("validate", attempt, end).await);
             }
             if !out.success() {
                 passed = false;
                 timed_out |= out.ended == Ended::TimedOut;
                 failures.push(format!("`{}` {}", argv.join(" "), out.describe()));
-                report.push_str(&format!("$ {}\n({})\n{}\n\n", argv.join(" "), out.describe(), out.output));
+                report.push_str(&format!(
+                    "$ {}\n({})\n{}\n\n",
+                    argv.join(" "),
+                    out.describe(),
+                    out.output
+                ));
             }
         }
         let summary = if passed {
@@ -621,8 +759,13 @@ impl Pipeline {
         } else {
             failures.join("; ")
         };
-        self.finish_stage("validate", attempt, if passed { "succeeded" } else { "failed" }, summary.clone())
-            .await?;
+        self.finish_stage(
+            "validate",
+            attempt,
+            if passed { "succeeded" } else { "failed" },
+            summary.clone(),
+        )
+        .await?;
         Ok(Validation {
             passed,
             timed_out,
@@ -636,7 +779,11 @@ impl Pipeline {
     async fn validate_and_repair(&mut self, provider: &dyn Provider, after: &str) -> Flow<()> {
         if !self.validation_active() {
             if self.validate_attempt == 0 {
-                let why = if self.mode == "off" { "validation mode is off" } else { "no validation commands configured" };
+                let why = if self.mode == "off" {
+                    "validation mode is off"
+                } else {
+                    "no validation commands configured"
+                };
                 self.skip("validate", why).await?;
                 self.skip("repair", why).await?;
             }
@@ -647,8 +794,15 @@ impl Pipeline {
             self.repairs_used += 1;
             self.summary.repair_attempts = self.repairs_used;
             let attempt = self.repairs_used;
-            self.provider_stage(provider, "repair", attempt, prompt::repair(&result.report), Some(result.report.clone()), None)
-                .await?;
+            self.provider_stage(
+                provider,
+                "repair",
+                attempt,
+                prompt::repair(&result.report),
+                Some(result.report.clone()),
+                None,
+            )
+            .await?;
             result = self.validate_once().await?;
         }
         if result.passed {
@@ -677,7 +831,11 @@ impl Pipeline {
         } else {
             "repair"
         };
-        let code = if result.timed_out { "command_timeout" } else { "validation_failed" };
+        let code = if result.timed_out {
+            "command_timeout"
+        } else {
+            "validation_failed"
+        };
         let reason = if self.repairs_used > 0 {
             format!(
                 "Validation still failed after {} of {} repair attempts: {}",
@@ -705,8 +863,11 @@ impl Pipeline {
 
     async fn review(&mut self, provider: &dyn Provider) -> Flow<()> {
         if !self.spec.review_enabled {
-            self.skip("review", "review not enabled for this job").await?;
-            return self.skip("review_fix", "review not enabled for this job").await;
+            self.skip("review", "review not enabled for this job")
+                .await?;
+            return self
+                .skip("review_fix", "review not enabled for this job")
+                .await;
         }
         let (base, worktree) = {
             let p = self.prepared()?;
@@ -715,18 +876,39 @@ impl Pipeline {
         let tree = self.current_tree("review", 1).await?;
         let diff = {
             let git = self.git("review", 1);
-            git.run(&worktree, &["diff", "--no-ext-diff", "--no-color", &base, &tree, "--"]).await
+            git.run(
+                &worktree,
+                &["diff", "--no-ext-diff", "--no-color", &base, &tree, "--"],
+            )
+            .await
         }
-        .map_err(|e| self.or_stopped(End::failed("internal_error", "review", format!("reading the diff: {e}"))))?;
+        .map_err(|e| {
+            self.or_stopped(End::failed(
+                "internal_error",
+                "review",
+                format!("reading the diff: {e}"),
+            ))
+        })?;
         let review_file = self.files_dir.join("review.json");
         let _ = std::fs::remove_file(&review_file);
-        self.provider_stage(provider, "review", 1, prompt::review(&diff), None, Some(review_file.clone()))
-            .await?;
+        self.provider_stage(
+            provider,
+            "review",
+            1,
+            prompt::review(&diff),
+            None,
+            Some(review_file.clone()),
+        )
+        .await?;
         let verdict = read_verdict(&review_file);
         let (approved, findings) = match verdict {
             Ok(v) => v,
             Err(msg) => {
-                let end = End::failed("provider_error", "review", format!("The review verdict is unusable: {msg}"));
+                let end = End::failed(
+                    "provider_error",
+                    "review",
+                    format!("The review verdict is unusable: {msg}"),
+                );
                 return Err(self.fail("review", 1, end).await);
             }
         };
@@ -736,7 +918,9 @@ impl Pipeline {
         self.svc
             .db
             .writer
-            .exec(stored.len(), move |c, _| artifacts::save_findings(c, &run_id, &stored))
+            .exec(stored.len(), move |c, _| {
+                artifacts::save_findings(c, &run_id, &stored)
+            })
             .await
             .map_err(|e| self.record(e))?;
         self.ctx
@@ -746,7 +930,11 @@ impl Pipeline {
                 attempt: Some(1),
                 text: Some(format!(
                     "review {}: {} finding(s)",
-                    if approved { "approved" } else { "requested changes" },
+                    if approved {
+                        "approved"
+                    } else {
+                        "requested changes"
+                    },
                     findings.len()
                 )),
                 data: Some(serde_json::json!({"approved": approved, "findings": findings})),
@@ -759,9 +947,12 @@ impl Pipeline {
         } else {
             format!("changes requested ({} findings)", findings.len())
         };
-        self.finish_stage("review", 1, "succeeded", verdict_text).await?;
+        self.finish_stage("review", 1, "succeeded", verdict_text)
+            .await?;
         if approved {
-            return self.skip("review_fix", "the review approved the change").await;
+            return self
+                .skip("review_fix", "the review approved the change")
+                .await;
         }
         let list = findings
             .iter()
@@ -776,8 +967,15 @@ impl Pipeline {
             .collect::<Vec<_>>()
             .join("\n");
         self.summary.review_fixes_ran = true;
-        self.provider_stage(provider, "review_fix", 1, prompt::review_fix(&list), None, None)
-            .await?;
+        self.provider_stage(
+            provider,
+            "review_fix",
+            1,
+            prompt::review_fix(&list),
+            None,
+            None,
+        )
+        .await?;
         if self.validation_active() {
             self.validate_and_repair(provider, "review_fix").await?;
         }
@@ -788,7 +986,11 @@ impl Pipeline {
         self.start("diff_guard", 1).await?;
         let tree = self.current_tree("diff_guard", 1).await?;
         if tree == base_tree {
-            let end = End::blocked("no_changes", "diff_guard", "The change is empty after review fixes.");
+            let end = End::blocked(
+                "no_changes",
+                "diff_guard",
+                "The change is empty after review fixes.",
+            );
             return Err(self.fail("diff_guard", 1, end).await);
         }
         let worktree = self.prepared()?.worktree.clone();
@@ -802,22 +1004,39 @@ impl Pipeline {
         let (files, added) = match (files, added) {
             (Ok(f), Ok(a)) => (f, a),
             (Err(e), _) | (_, Err(e)) => {
-                let end = End::failed("internal_error", "diff_guard", format!("reading the change: {e}"));
+                let end = End::failed(
+                    "internal_error",
+                    "diff_guard",
+                    format!("reading the change: {e}"),
+                );
                 return Err(self.fail("diff_guard", 1, end).await);
             }
         };
         let mut protected = self.settings.diff_guard_protected_paths.clone();
         protected.extend(self.spec.diff_guard.protected_paths.iter().cloned());
         let limits = diff_guard::Limits {
-            max_files: self.spec.diff_guard.max_files.unwrap_or(self.settings.diff_guard_max_files),
-            max_lines: self.spec.diff_guard.max_lines.unwrap_or(self.settings.diff_guard_max_lines),
+            max_files: self
+                .spec
+                .diff_guard
+                .max_files
+                .unwrap_or(self.settings.diff_guard_max_files),
+            max_lines: self
+                .spec
+                .diff_guard
+                .max_lines
+                .unwrap_or(self.settings.diff_guard_max_lines),
             protected_paths: protected,
         };
         let flags = diff_guard::check(&files, &added, &limits, &self.ctx.redactor);
         if flags.is_empty() {
             let lines: i64 = files.iter().map(|f| f.additions + f.deletions).sum();
             return self
-                .finish_stage("diff_guard", 1, "succeeded", format!("{} files, {lines} lines: no flags", files.len()))
+                .finish_stage(
+                    "diff_guard",
+                    1,
+                    "succeeded",
+                    format!("{} files, {lines} lines: no flags", files.len()),
+                )
                 .await;
         }
         let run_id = self.run.id.clone();
@@ -825,7 +1044,9 @@ impl Pipeline {
         self.svc
             .db
             .writer
-            .exec(stored.len(), move |c, _| artifacts::save_flags(c, &run_id, &stored))
+            .exec(stored.len(), move |c, _| {
+                artifacts::save_flags(c, &run_id, &stored)
+            })
             .await
             .map_err(|e| self.record(e))?;
         let events = flags
@@ -842,9 +1063,19 @@ impl Pipeline {
         self.ctx.emit(events).await.map_err(|e| self.record(e))?;
         let reason = format!(
             "The diff guard flagged the change: {}",
-            flags.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; ")
+            flags
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
         );
-        Err(self.fail("diff_guard", 1, End::blocked("diff_guard", "diff_guard", reason)).await)
+        Err(self
+            .fail(
+                "diff_guard",
+                1,
+                End::blocked("diff_guard", "diff_guard", reason),
+            )
+            .await)
     }
 
     async fn publish(&mut self) -> Flow<()> {
@@ -858,23 +1089,27 @@ impl Pipeline {
         let branch = self.run.branch.clone().unwrap_or_default();
         let result: Result<(String, Vec<crate::sink::FileChange>, String), GitError> = async {
             let git = self.git("publish", 1);
-            let commit = workspace::commit(
-                &git,
-                &prepared.mirror,
-                &self.svc.locks,
-                &self.run.repository.id,
-                &tree,
-                &prepared.base_commit,
-                &message,
-                &branch,
-                &self.run.id,
-            )
-            .await?;
-            let mut files = workspace::file_changes(&git, &prepared.mirror, &prepared.base_commit, &commit).await?;
+            let spec = workspace::CommitSpec {
+                repository_id: &self.run.repository.id,
+                tree: &tree,
+                base: &prepared.base_commit,
+                message: &message,
+                branch: &branch,
+                run_id: &self.run.id,
+            };
+            let commit = workspace::commit(&git, &prepared.mirror, &self.svc.locks, &spec).await?;
+            let mut files =
+                workspace::file_changes(&git, &prepared.mirror, &prepared.base_commit, &commit)
+                    .await?;
             for f in &mut files {
-                f.diff = Some(workspace::file_diff(&git, &prepared.mirror, &prepared.base_commit, &commit, f).await?);
+                f.diff = Some(
+                    workspace::file_diff(&git, &prepared.mirror, &prepared.base_commit, &commit, f)
+                        .await?,
+                );
             }
-            let patch = workspace::format_patch(&git, &prepared.mirror, &prepared.base_commit, &commit).await?;
+            let patch =
+                workspace::format_patch(&git, &prepared.mirror, &prepared.base_commit, &commit)
+                    .await?;
             Ok((commit, files, patch))
         }
         .await;
@@ -886,7 +1121,11 @@ impl Pipeline {
             }
         };
         let count = files.len();
-        self.svc.sink.file_changes(self.run_id, files).await.map_err(|e| self.record(e))?;
+        self.svc
+            .sink
+            .file_changes(self.run_id, files)
+            .await
+            .map_err(|e| self.record(e))?;
         let run_id = self.run.id.clone();
         self.svc
             .db
@@ -905,7 +1144,10 @@ impl Pipeline {
             )
             .await
             .map_err(|e| self.record(e))?;
-        let mut summary = format!("committed {} ({count} files) on {branch}", &commit[..12.min(commit.len())]);
+        let mut summary = format!(
+            "committed {} ({count} files) on {branch}",
+            &commit[..12.min(commit.len())]
+        );
         if self.spec.push {
             let pushed = {
                 let git = self.git("publish", 1);
@@ -934,7 +1176,11 @@ impl Pipeline {
     /// Always runs: records the run summary, removes the worktree (unless kept), and returns the
     /// end (an internal failure here never hides the run's real outcome).
     async fn finalize(&mut self, end: End) -> End {
-        let end = if end.status == status::COMPLETED { end } else { self.or_stopped(end) };
+        let end = if end.status == status::COMPLETED {
+            end
+        } else {
+            self.or_stopped(end)
+        };
         // Cleanup must run even while the run is being stopped: give it its own, unstoppable ctx.
         let (_keep_alive, calm) = watch::channel(Stop::None);
         let ctx = RunCtx {
@@ -962,7 +1208,15 @@ impl Pipeline {
                     attempt: 1,
                     auth_env: Vec::new(),
                 };
-                match workspace::remove_worktree(&git, &p.mirror, &self.svc.locks, &self.run.repository.id, &p.worktree).await {
+                match workspace::remove_worktree(
+                    &git,
+                    &p.mirror,
+                    &self.svc.locks,
+                    &self.run.repository.id,
+                    &p.worktree,
+                )
+                .await
+                {
                     Ok(()) => note.push_str("; worktree removed"),
                     Err(e) => note.push_str(&format!("; worktree removal failed: {e}")),
                 }
@@ -987,7 +1241,9 @@ impl Pipeline {
                 )
                 .await;
         }
-        let _ = sink.stage_finished(self.run_id, "finalize", 1, "succeeded", Some(note)).await;
+        let _ = sink
+            .stage_finished(self.run_id, "finalize", 1, "succeeded", Some(note))
+            .await;
         end
     }
 }
@@ -1010,8 +1266,10 @@ fn read_verdict(path: &std::path::Path) -> Result<(bool, Vec<Finding>), String> 
         #[serde(default)]
         line: Option<i64>,
     }
-    let text = std::fs::read_to_string(path).map_err(|_| "the provider wrote no verdict file (MERGELOOM_REVIEW_FILE)".to_owned())?;
-    let v: Verdict = serde_json::from_str(&text).map_err(|e| format!("invalid verdict JSON: {e}"))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|_| "the provider wrote no verdict file (MERGELOOM_REVIEW_FILE)".to_owned())?;
+    let v: Verdict =
+        serde_json::from_str(&text).map_err(|e| format!("invalid verdict JSON: {e}"))?;
     Ok((
         v.approved,
         v.findings

@@ -109,9 +109,16 @@ impl RunCtx {
     }
 
     /// One `log` event from the worker itself.
-    pub async fn note(&self, stage: &str, attempt: i32, text: impl Into<String>) -> Result<(), SinkError> {
-        self.emit(vec![NewEvent::log(stage, attempt, "stdout", "worker", text)])
-            .await
+    pub async fn note(
+        &self,
+        stage: &str,
+        attempt: i32,
+        text: impl Into<String>,
+    ) -> Result<(), SinkError> {
+        self.emit(vec![NewEvent::log(
+            stage, attempt, "stdout", "worker", text,
+        )])
+        .await
     }
 }
 
@@ -187,7 +194,17 @@ pub enum ProcessError {
 /// The environment every child gets: a minimal base from the worker's own (never its secrets).
 fn base_env() -> Vec<(String, String)> {
     let mut env = Vec::new();
-    for name in ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SSH_AUTH_SOCK"] {
+    for name in [
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "LANG",
+        "LC_ALL",
+        "TMPDIR",
+        "TZ",
+        "SSH_AUTH_SOCK",
+    ] {
         if let Ok(v) = std::env::var(name) {
             env.push((name.to_owned(), v));
         }
@@ -208,7 +225,10 @@ struct Chunk {
 /// Sends TERM to the group, waits a grace period for the leader, then KILLs the group.
 async fn stop_group(pgid: i32, child: &mut tokio::process::Child) {
     let _ = killpg(Pid::from_raw(pgid), Signal::SIGTERM);
-    if tokio::time::timeout(KILL_GRACE, child.wait()).await.is_err() {
+    if tokio::time::timeout(KILL_GRACE, child.wait())
+        .await
+        .is_err()
+    {
         let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
         let _ = child.wait().await;
     }
@@ -226,7 +246,11 @@ pub async fn run(ctx: &RunCtx, spec: ProcessSpec) -> Result<ProcessOutcome, Proc
         .envs(base_env())
         .envs(ctx.env.iter().cloned())
         .envs(spec.env.iter().cloned())
-        .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if spec.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
@@ -255,8 +279,14 @@ pub async fn run(ctx: &RunCtx, spec: ProcessSpec) -> Result<ProcessOutcome, Proc
         Ok(c) => c,
         Err(e) => {
             let msg = format!("could not start {}: {e}", spec.argv[0]);
-            ctx.emit(vec![NewEvent::log(&spec.stage, spec.attempt, "stderr", spec.log_source, msg.clone())])
-                .await?;
+            ctx.emit(vec![NewEvent::log(
+                &spec.stage,
+                spec.attempt,
+                "stderr",
+                spec.log_source,
+                msg.clone(),
+            )])
+            .await?;
             ctx.sink
                 .command_finished(
                     ctx.run_id,
@@ -308,14 +338,30 @@ pub async fn run(ctx: &RunCtx, spec: ProcessSpec) -> Result<ProcessOutcome, Proc
                 *buf.lock().await = data;
             }));
         } else {
-            readers.push(tokio::spawn(read_lines(out, "stdout", tx.clone(), ctx.redactor.clone())));
+            readers.push(tokio::spawn(read_lines(
+                out,
+                "stdout",
+                tx.clone(),
+                ctx.redactor.clone(),
+            )));
         }
     }
     if let Some(err) = child.stderr.take() {
-        readers.push(tokio::spawn(read_lines(err, "stderr", tx.clone(), ctx.redactor.clone())));
+        readers.push(tokio::spawn(read_lines(
+            err,
+            "stderr",
+            tx.clone(),
+            ctx.redactor.clone(),
+        )));
     }
     drop(tx);
-    let collector = tokio::spawn(collect(ctx.clone(), spec.stage.clone(), spec.attempt, spec.log_source, rx));
+    let collector = tokio::spawn(collect(
+        ctx.clone(),
+        spec.stage.clone(),
+        spec.attempt,
+        spec.log_source,
+        rx,
+    ));
 
     let budget = ctx.budget.clone();
     let over_budget = budget.notify.notified();
@@ -346,7 +392,10 @@ pub async fn run(ctx: &RunCtx, spec: ProcessSpec) -> Result<ProcessOutcome, Proc
     }
     for r in readers {
         let abort = r.abort_handle();
-        if tokio::time::timeout(Duration::from_secs(2), r).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(2), r)
+            .await
+            .is_err()
+        {
             abort.abort();
         }
     }
@@ -420,13 +469,21 @@ async fn read_lines<R: AsyncRead + Unpin>(
         let read = if buf.is_empty() {
             Some(pipe.read(&mut chunk).await)
         } else {
-            tokio::time::timeout(PARTIAL_FLUSH, pipe.read(&mut chunk)).await.ok()
+            tokio::time::timeout(PARTIAL_FLUSH, pipe.read(&mut chunk))
+                .await
+                .ok()
         };
         match read {
             Some(Ok(0) | Err(_)) => {
                 if !buf.is_empty() && !skipping {
                     let text = String::from_utf8_lossy(&buf).into_owned();
-                    let _ = tx.send(Chunk { stream, text, partial: false }).await;
+                    let _ = tx
+                        .send(Chunk {
+                            stream,
+                            text,
+                            partial: false,
+                        })
+                        .await;
                 }
                 return;
             }
@@ -435,7 +492,15 @@ async fn read_lines<R: AsyncRead + Unpin>(
                     if b == b'\n' {
                         if !skipping {
                             let text = String::from_utf8_lossy(&buf).into_owned();
-                            if tx.send(Chunk { stream, text, partial: false }).await.is_err() {
+                            if tx
+                                .send(Chunk {
+                                    stream,
+                                    text,
+                                    partial: false,
+                                })
+                                .await
+                                .is_err()
+                            {
                                 return;
                             }
                         }
@@ -447,7 +512,15 @@ async fn read_lines<R: AsyncRead + Unpin>(
                             let cut = utf8_split(&buf);
                             let mut text = String::from_utf8_lossy(&buf[..cut]).into_owned();
                             text.push_str(" … [line truncated]");
-                            if tx.send(Chunk { stream, text, partial: false }).await.is_err() {
+                            if tx
+                                .send(Chunk {
+                                    stream,
+                                    text,
+                                    partial: false,
+                                })
+                                .await
+                                .is_err()
+                            {
                                 return;
                             }
                             buf.clear();
@@ -465,7 +538,15 @@ async fn read_lines<R: AsyncRead + Unpin>(
                 if show > 0 {
                     let shown = text[..show].to_owned();
                     buf.drain(..show);
-                    if tx.send(Chunk { stream, text: shown, partial: true }).await.is_err() {
+                    if tx
+                        .send(Chunk {
+                            stream,
+                            text: shown,
+                            partial: true,
+                        })
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -513,10 +594,14 @@ async fn collect(
             Ok(None) => open = false,
             Err(_) => {}
         }
-        if !pending.is_empty() && (pending.len() >= BATCH_MAX || Instant::now() >= deadline || !open) {
-            if let Err(e) = ctx.sink.append(ctx.run_id, std::mem::take(&mut pending)).await {
-                tracing::warn!(run_id = %ctx.run_id, error = %e, "could not record output");
-            }
+        if !pending.is_empty()
+            && (pending.len() >= BATCH_MAX || Instant::now() >= deadline || !open)
+            && let Err(e) = ctx
+                .sink
+                .append(ctx.run_id, std::mem::take(&mut pending))
+                .await
+        {
+            tracing::warn!(run_id = %ctx.run_id, error = %e, "could not record output");
         }
         if Instant::now() >= deadline {
             deadline = Instant::now() + BATCH_INTERVAL;
@@ -540,19 +625,25 @@ pub fn kill_orphan_group(pgid: i32, run_id: &str) {
     };
     let ours = entries.flatten().any(|e| {
         let dir = e.path();
-        let in_group = std::fs::read_to_string(dir.join("stat")).ok().is_some_and(|stat| {
-            // Fields after the command name: state ppid pgrp …
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(2).map(str::to_owned))
-                .is_some_and(|g| g == pgid.to_string())
-        });
+        let in_group = std::fs::read_to_string(dir.join("stat"))
+            .ok()
+            .is_some_and(|stat| {
+                // Fields after the command name: state ppid pgrp …
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(2).map(str::to_owned))
+                    .is_some_and(|g| g == pgid.to_string())
+            });
         in_group
             && std::fs::read(dir.join("environ"))
                 .ok()
                 .is_some_and(|env| env.split(|b| *b == 0).any(|v| v == marker.as_bytes()))
     });
     if ours {
-        tracing::warn!(run_id, pgid, "killing a process group left by a previous worker");
+        tracing::warn!(
+            run_id,
+            pgid,
+            "killing a process group left by a previous worker"
+        );
         let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
     }
 }

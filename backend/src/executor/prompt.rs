@@ -20,7 +20,8 @@ pub fn find_context(worktree: &Path) -> Option<(String, String)> {
             return None;
         }
         let bytes = std::fs::read(&p).ok()?;
-        let mut text = String::from_utf8_lossy(&bytes[..bytes.len().min(CONTEXT_LIMIT)]).into_owned();
+        let mut text =
+            String::from_utf8_lossy(&bytes[..bytes.len().min(CONTEXT_LIMIT)]).into_owned();
         if bytes.len() > CONTEXT_LIMIT {
             text.push_str("\n… [truncated]\n");
         }
@@ -41,7 +42,10 @@ pub fn build(ticket: &SpecTicket, context: Option<&(String, String)>, instructio
         p.push('\n');
     }
     if let Some((name, text)) = context {
-        p.push_str(&format!("\n## Repository instructions ({name})\n\n{}\n", text.trim_end()));
+        p.push_str(&format!(
+            "\n## Repository instructions ({name})\n\n{}\n",
+            text.trim_end()
+        ));
     }
     p.push_str("\n## Task\n\n");
     p.push_str(instruction.trim_end());

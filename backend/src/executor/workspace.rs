@@ -19,7 +19,10 @@ pub struct RepoLocks(Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
 impl RepoLocks {
     pub async fn lock(&self, repository_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
         let m = {
-            let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut map = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             map.entry(repository_id.to_owned()).or_default().clone()
         };
         m.lock_owned().await
@@ -40,17 +43,30 @@ pub struct Prepared {
     pub base_commit: String,
 }
 
-/// Fetches the mirror (creating it on first use) and adds the run's worktree on `branch`.
+/// What to check out for a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub repository_id: &'a str,
+    pub clone_url: &'a str,
+    pub base_ref: Option<&'a str>,
+    pub run_id: &'a str,
+    pub branch: &'a str,
+}
+
+/// Fetches the mirror (creating it on first use) and adds the run's worktree on its branch.
 pub async fn prepare(
     git: &Git<'_>,
     layout: &Layout,
     locks: &RepoLocks,
-    repository_id: &str,
-    clone_url: &str,
-    base_ref: Option<&str>,
-    run_id: &str,
-    branch: &str,
+    target: &Target<'_>,
 ) -> Result<Prepared, GitError> {
+    let Target {
+        repository_id,
+        clone_url,
+        base_ref,
+        run_id,
+        branch,
+    } = *target;
     not_an_option("repository URL", clone_url)?;
     not_an_option("branch", branch)?;
     if let Some(r) = base_ref {
@@ -61,7 +77,10 @@ pub async fn prepare(
     let _guard = locks.lock(repository_id).await;
     let parent = mirror.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| io_failed("mkdir", &e))?;
-    if worktree.parent().is_some_and(|p| std::fs::create_dir_all(p).is_err()) {
+    if worktree
+        .parent()
+        .is_some_and(|p| std::fs::create_dir_all(p).is_err())
+    {
         return Err(GitError::Failed {
             command: "mkdir".into(),
             detail: format!("cannot create {}", worktree.display()),
@@ -69,25 +88,51 @@ pub async fn prepare(
     }
     if !mirror.join("HEAD").exists() {
         let m = mirror.to_string_lossy().into_owned();
-        git.run(parent, &["init", "--bare", "--quiet", "--", &m]).await?;
-        git.run(&mirror, &["remote", "add", "origin", "--", clone_url]).await?;
-        git.run(&mirror, &["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"])
+        git.run(parent, &["init", "--bare", "--quiet", "--", &m])
             .await?;
+        git.run(&mirror, &["remote", "add", "origin", "--", clone_url])
+            .await?;
+        git.run(
+            &mirror,
+            &[
+                "config",
+                "remote.origin.fetch",
+                "+refs/heads/*:refs/remotes/origin/*",
+            ],
+        )
+        .await?;
         // Build and test leftovers that validation commands create are never part of a change.
         std::fs::create_dir_all(mirror.join("info")).map_err(|e| io_failed("mkdir", &e))?;
-        std::fs::write(mirror.join("info").join("exclude"), DEFAULT_EXCLUDES).map_err(|e| io_failed("write exclude", &e))?;
+        std::fs::write(mirror.join("info").join("exclude"), DEFAULT_EXCLUDES)
+            .map_err(|e| io_failed("write exclude", &e))?;
     } else {
-        git.run(&mirror, &["remote", "set-url", "origin", "--", clone_url]).await?;
+        git.run(&mirror, &["remote", "set-url", "origin", "--", clone_url])
+            .await?;
     }
-    git.run(&mirror, &["fetch", "--prune", "--tags", "--quiet", "origin"]).await?;
+    git.run(
+        &mirror,
+        &["fetch", "--prune", "--tags", "--quiet", "origin"],
+    )
+    .await?;
     let base_ref = match base_ref {
         Some(r) => r.to_owned(),
         None => default_branch(git, &mirror).await?,
     };
     let base_commit = resolve(git, &mirror, &base_ref).await?;
     let wt = worktree.to_string_lossy().into_owned();
-    git.run(&mirror, &["worktree", "add", "--quiet", "-b", branch, &wt, &base_commit])
-        .await?;
+    git.run(
+        &mirror,
+        &[
+            "worktree",
+            "add",
+            "--quiet",
+            "-b",
+            branch,
+            &wt,
+            &base_commit,
+        ],
+    )
+    .await?;
     Ok(Prepared {
         mirror,
         worktree,
@@ -105,12 +150,14 @@ fn io_failed(what: &str, e: &std::io::Error) -> GitError {
 
 /// The remote's HEAD branch (e.g. `main`).
 pub async fn default_branch(git: &Git<'_>, mirror: &Path) -> Result<String, GitError> {
-    let out = git.run(mirror, &["ls-remote", "--symref", "origin", "HEAD"]).await?;
+    let out = git
+        .run(mirror, &["ls-remote", "--symref", "origin", "HEAD"])
+        .await?;
     for line in out.lines() {
-        if let Some(rest) = line.strip_prefix("ref: refs/heads/") {
-            if let Some((name, _)) = rest.split_once('\t') {
-                return Ok(name.to_owned());
-            }
+        if let Some(rest) = line.strip_prefix("ref: refs/heads/")
+            && let Some((name, _)) = rest.split_once('\t')
+        {
+            return Ok(name.to_owned());
         }
     }
     Err(GitError::Failed {
@@ -127,7 +174,16 @@ async fn resolve(git: &Git<'_>, mirror: &Path, r: &str) -> Result<String, GitErr
         format!("{r}^{{commit}}"),
     ] {
         if let Ok(out) = git
-            .run(mirror, &["rev-parse", "--verify", "--quiet", "--end-of-options", &candidate])
+            .run(
+                mirror,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    "--end-of-options",
+                    &candidate,
+                ],
+            )
             .await
         {
             let id = out.trim();
@@ -151,19 +207,56 @@ pub async fn snapshot_tree(git: &Git<'_>, worktree: &Path) -> Result<String, Git
 /// The tree id of a commit.
 pub async fn tree_of(git: &Git<'_>, dir: &Path, commit: &str) -> Result<String, GitError> {
     Ok(git
-        .run(dir, &["rev-parse", "--verify", "--end-of-options", &format!("{commit}^{{tree}}")])
+        .run(
+            dir,
+            &[
+                "rev-parse",
+                "--verify",
+                "--end-of-options",
+                &format!("{commit}^{{tree}}"),
+            ],
+        )
         .await?
         .trim()
         .to_owned())
 }
 
 /// Per-file changes between two trees or commits (renames detected).
-pub async fn file_changes(git: &Git<'_>, dir: &Path, from: &str, to: &str) -> Result<Vec<FileChange>, GitError> {
+pub async fn file_changes(
+    git: &Git<'_>,
+    dir: &Path,
+    from: &str,
+    to: &str,
+) -> Result<Vec<FileChange>, GitError> {
     let status = git
-        .run(dir, &["diff", "--name-status", "-M", "-z", "--no-ext-diff", from, to, "--"])
+        .run(
+            dir,
+            &[
+                "diff",
+                "--name-status",
+                "-M",
+                "-z",
+                "--no-ext-diff",
+                from,
+                to,
+                "--",
+            ],
+        )
         .await?;
     let numstat = git
-        .run(dir, &["diff", "--numstat", "-M", "-z", "--no-ext-diff", from, to, "--"])
+        .run(
+            dir,
+            &[
+                "diff",
+                "--numstat",
+                "-M",
+                "-z",
+                "--no-ext-diff",
+                from,
+                to,
+                "--",
+            ],
+        )
         .await?;
     let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
     let mut parts = numstat.split('\0').filter(|s| !s.is_empty()).peekable();
@@ -186,15 +279,27 @@ pub async fn file_changes(git: &Git<'_>, dir: &Path, from: &str, to: &str) -> Re
         let (change, old_path, path) = match code.chars().next() {
             Some('R') => {
                 let old = fields.next().unwrap_or_default().to_owned();
-                ("renamed", Some(old), fields.next().unwrap_or_default().to_owned())
+                (
+                    "renamed",
+                    Some(old),
+                    fields.next().unwrap_or_default().to_owned(),
+                )
             }
             Some('C') => {
                 let _src = fields.next();
                 ("added", None, fields.next().unwrap_or_default().to_owned())
             }
             Some('A') => ("added", None, fields.next().unwrap_or_default().to_owned()),
-            Some('D') => ("deleted", None, fields.next().unwrap_or_default().to_owned()),
-            _ => ("modified", None, fields.next().unwrap_or_default().to_owned()),
+            Some('D') => (
+                "deleted",
+                None,
+                fields.next().unwrap_or_default().to_owned(),
+            ),
+            _ => (
+                "modified",
+                None,
+                fields.next().unwrap_or_default().to_owned(),
+            ),
         };
         let (additions, deletions) = counts.get(&path).copied().unwrap_or((0, 0));
         out.push(FileChange {
@@ -211,7 +316,13 @@ pub async fn file_changes(git: &Git<'_>, dir: &Path, from: &str, to: &str) -> Re
 }
 
 /// The unified diff of one file (with its old path for renames).
-pub async fn file_diff(git: &Git<'_>, dir: &Path, from: &str, to: &str, f: &FileChange) -> Result<String, GitError> {
+pub async fn file_diff(
+    git: &Git<'_>,
+    dir: &Path,
+    from: &str,
+    to: &str,
+    f: &FileChange,
+) -> Result<String, GitError> {
     let mut args = vec!["diff", "-M", "--no-ext-diff", "--no-color", from, to, "--"];
     if let Some(old) = &f.old_path {
         args.push(old);
@@ -221,9 +332,26 @@ pub async fn file_diff(git: &Git<'_>, dir: &Path, from: &str, to: &str, f: &File
 }
 
 /// Added lines per path (for the diff guard's secret scan).
-pub async fn added_lines(git: &Git<'_>, dir: &Path, from: &str, to: &str) -> Result<Vec<(String, String)>, GitError> {
+pub async fn added_lines(
+    git: &Git<'_>,
+    dir: &Path,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String)>, GitError> {
     let diff = git
-        .run(dir, &["diff", "-U0", "-M", "--no-ext-diff", "--no-color", from, to, "--"])
+        .run(
+            dir,
+            &[
+                "diff",
+                "-U0",
+                "-M",
+                "--no-ext-diff",
+                "--no-color",
+                from,
+                to,
+                "--",
+            ],
+        )
         .await?;
     let mut out = Vec::new();
     let mut path = String::new();
@@ -237,51 +365,113 @@ pub async fn added_lines(git: &Git<'_>, dir: &Path, from: &str, to: &str) -> Res
     Ok(out)
 }
 
-/// Commits `tree` on top of `base` with the run's message and trailers; points the run branch and
-/// `refs/mergeloom/runs/<run id>` at it.
+/// The commit a run publishes.
+#[derive(Debug, Clone, Copy)]
+pub struct CommitSpec<'a> {
+    pub repository_id: &'a str,
+    pub tree: &'a str,
+    pub base: &'a str,
+    pub message: &'a str,
+    pub branch: &'a str,
+    pub run_id: &'a str,
+}
+
+/// Commits the tree on top of the base with the run's message and trailers; points the run
+/// branch and `refs/mergeloom/runs/<run id>` at it.
 pub async fn commit(
     git: &Git<'_>,
     mirror: &Path,
     locks: &RepoLocks,
-    repository_id: &str,
-    tree: &str,
-    base: &str,
-    message: &str,
-    branch: &str,
-    run_id: &str,
+    spec: &CommitSpec<'_>,
 ) -> Result<String, GitError> {
+    let CommitSpec {
+        repository_id,
+        tree,
+        base,
+        message,
+        branch,
+        run_id,
+    } = *spec;
     let env = vec![
         ("GIT_AUTHOR_NAME".to_owned(), "mergeloom-worker".to_owned()),
-        ("GIT_AUTHOR_EMAIL".to_owned(), "worker@mergeloom.invalid".to_owned()),
-        ("GIT_COMMITTER_NAME".to_owned(), "mergeloom-worker".to_owned()),
-        ("GIT_COMMITTER_EMAIL".to_owned(), "worker@mergeloom.invalid".to_owned()),
+        (
+            "GIT_AUTHOR_EMAIL".to_owned(),
+            "worker@mergeloom.invalid".to_owned(),
+        ),
+        (
+            "GIT_COMMITTER_NAME".to_owned(),
+            "mergeloom-worker".to_owned(),
+        ),
+        (
+            "GIT_COMMITTER_EMAIL".to_owned(),
+            "worker@mergeloom.invalid".to_owned(),
+        ),
     ];
     let commit = git
-        .run_env(mirror, &["commit-tree", tree, "-p", base, "-m", message], &env)
+        .run_env(
+            mirror,
+            &["commit-tree", tree, "-p", base, "-m", message],
+            &env,
+        )
         .await?
         .trim()
         .to_owned();
     let _guard = locks.lock(repository_id).await;
-    git.run(mirror, &["update-ref", &format!("refs/heads/{branch}"), &commit]).await?;
-    git.run(mirror, &["update-ref", &format!("refs/mergeloom/runs/{run_id}"), &commit])
-        .await?;
+    git.run(
+        mirror,
+        &["update-ref", &format!("refs/heads/{branch}"), &commit],
+    )
+    .await?;
+    git.run(
+        mirror,
+        &[
+            "update-ref",
+            &format!("refs/mergeloom/runs/{run_id}"),
+            &commit,
+        ],
+    )
+    .await?;
     Ok(commit)
 }
 
 /// Pushes the run's commit to the remote branch.
-pub async fn push(git: &Git<'_>, mirror: &Path, commit: &str, branch: &str) -> Result<(), GitError> {
+pub async fn push(
+    git: &Git<'_>,
+    mirror: &Path,
+    commit: &str,
+    branch: &str,
+) -> Result<(), GitError> {
     git.run(
         mirror,
-        &["push", "--quiet", "--no-verify", "origin", &format!("{commit}:refs/heads/{branch}")],
+        &[
+            "push",
+            "--quiet",
+            "--no-verify",
+            "origin",
+            &format!("{commit}:refs/heads/{branch}"),
+        ],
     )
     .await
     .map(|_| ())
 }
 
 /// The run's change as `git format-patch` text.
-pub async fn format_patch(git: &Git<'_>, mirror: &Path, base: &str, commit: &str) -> Result<String, GitError> {
-    git.run(mirror, &["format-patch", "--stdout", "--no-color", &format!("{base}..{commit}")])
-        .await
+pub async fn format_patch(
+    git: &Git<'_>,
+    mirror: &Path,
+    base: &str,
+    commit: &str,
+) -> Result<String, GitError> {
+    git.run(
+        mirror,
+        &[
+            "format-patch",
+            "--stdout",
+            "--no-color",
+            &format!("{base}..{commit}"),
+        ],
+    )
+    .await
 }
 
 /// Removes a run's worktree (the branch and run ref stay in the mirror).
@@ -294,7 +484,9 @@ pub async fn remove_worktree(
 ) -> Result<(), GitError> {
     let _guard = locks.lock(repository_id).await;
     let wt = worktree.to_string_lossy().into_owned();
-    let result = git.run(mirror, &["worktree", "remove", "--force", "--force", &wt]).await;
+    let result = git
+        .run(mirror, &["worktree", "remove", "--force", "--force", &wt])
+        .await;
     if worktree.exists() {
         let _ = std::fs::remove_dir_all(worktree);
     }

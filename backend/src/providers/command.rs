@@ -43,10 +43,16 @@ impl Provider for CommandProvider {
         let mut env = vec![
             ("MERGELOOM_STAGE".to_owned(), step.stage.clone()),
             ("MERGELOOM_ATTEMPT".to_owned(), step.attempt.to_string()),
-            ("MERGELOOM_PROMPT_FILE".to_owned(), step.prompt_file.display().to_string()),
+            (
+                "MERGELOOM_PROMPT_FILE".to_owned(),
+                step.prompt_file.display().to_string(),
+            ),
         ];
         if let Some(f) = &step.validation_output_file {
-            env.push(("MERGELOOM_VALIDATION_OUTPUT_FILE".to_owned(), f.display().to_string()));
+            env.push((
+                "MERGELOOM_VALIDATION_OUTPUT_FILE".to_owned(),
+                f.display().to_string(),
+            ));
         }
         if let Some(f) = &step.review_file {
             env.push(("MERGELOOM_REVIEW_FILE".to_owned(), f.display().to_string()));

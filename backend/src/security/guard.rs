@@ -38,7 +38,7 @@ pub fn host_allowed(value: &str, public_hosts: &[String], bound: std::net::IpAdd
     if h.is_empty() {
         return false;
     }
-    if LOOPBACK_HOSTS.contains(&h.as_str()) || public_hosts.iter().any(|p| *p == h) {
+    if LOOPBACK_HOSTS.contains(&h.as_str()) || public_hosts.contains(&h) {
         return true;
     }
     // A worker bound to one specific address also answers to that address itself.
@@ -104,18 +104,16 @@ pub async fn guard<B: MessageBody>(
         ));
     }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe {
-        if let Some(origin) = req.headers().get(header::ORIGIN) {
-            let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
-            let scheme = req.connection_info().scheme().to_ascii_lowercase();
-            let own = format!("{scheme}://{}", host_value.to_ascii_lowercase());
-            if origin != own {
-                tracing::warn!(origin = %origin, path = %path, "request refused: cross-origin write");
-                return Ok(reject(
-                    req,
-                    &ApiError::Forbidden(format!("cross-origin request from {origin} refused")),
-                ));
-            }
+    if !safe && let Some(origin) = req.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
+        let scheme = req.connection_info().scheme().to_ascii_lowercase();
+        let own = format!("{scheme}://{}", host_value.to_ascii_lowercase());
+        if origin != own {
+            tracing::warn!(origin = %origin, path = %path, "request refused: cross-origin write");
+            return Ok(reject(
+                req,
+                &ApiError::Forbidden(format!("cross-origin request from {origin} refused")),
+            ));
         }
     }
     if let Some(expected) = cfg.auth_token.as_deref() {
