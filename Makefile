@@ -68,6 +68,7 @@ test:
 ## bench: ingest, live-stream latency and memory against floors measured in the same run
 bench: build
 	cargo bench --profile dev --bench core
+	cargo bench --profile dev --bench runs
 
 ## openapi: regenerate backend/openapi.json and the frontend's generated types
 openapi: backend frontend-deps

@@ -4,7 +4,11 @@
 //! It prints figures and PASS/FAIL against the targets but never exits non-zero for a miss: it is a
 //! measurement, not a test. Sizes can be scaled down for a quick look with environment variables:
 //! `MERGELOOM_BENCH_EVENTS` (1,000,000), `MERGELOOM_BENCH_CLIENTS` (100), `MERGELOOM_BENCH_RATE`
-//! (10,000 events/s) and `MERGELOOM_BENCH_SECS` (8).
+//! (10,000 events/s), `MERGELOOM_BENCH_SECS` (8) and `MERGELOOM_BENCH_LIGHT_CLIENTS` (10, the
+//! second, lighter live run). For experiments: `MERGELOOM_BENCH_SKIP_LIVE=1` runs only the ingest
+//! phase, and `MERGELOOM_BENCH_FLOOR_PRAGMAS` adds pragmas to the floor's connection (e.g.
+//! `PRAGMA wal_autocheckpoint = 0;`) to see what a storage setting would be worth;
+//! `MERGELOOM_BENCH_PRODUCERS` (4) sets the number of concurrent ingest producers.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -32,16 +36,17 @@ const TARGET_INGEST: f64 = 100_000.0;
 const TARGET_RATIO: f64 = 0.5;
 /// Live target: p99 append→receipt latency.
 const TARGET_P99_MS: f64 = 50.0;
-/// Concurrent producers in the ingest phase (like a few process readers of concurrent runs).
-const PRODUCERS: u64 = 4;
+/// Concurrent producers in the ingest phase (like a few process readers of concurrent runs);
+/// `MERGELOOM_BENCH_PRODUCERS` overrides it.
+fn producers() -> u64 {
+    env_u64("MERGELOOM_BENCH_PRODUCERS", 4).max(1)
+}
 /// Events appended before the live clients connect; each must have replayed them before the clock
 /// starts.
 const LIVE_PRELOAD: u64 = 1_000;
 /// The live producer appends every this often.
 const LIVE_TICK: Duration = Duration::from_millis(10);
-/// Per-connection pragmas the storage layer sets (`db::CONNECTION_PRAGMAS`, private there).
-const CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
-     PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;";
+use mergeloom_worker::db::{CONNECTION_PRAGMAS, WRITER_PRAGMAS};
 
 fn main() {
     let events = env_u64("MERGELOOM_BENCH_EVENTS", 1_000_000);
@@ -60,9 +65,15 @@ fn main() {
         "mergeloom-worker bench: {cores} cores, {events} ingest events, {clients} live clients at {rate} events/s for {secs} s"
     );
     let ingest = rt.block_on(ingest_phase(events));
-    let live = rt.block_on(live_phase("b", clients, rate, secs));
-    let light = rt.block_on(live_phase("b2", light_clients, rate, secs));
-    print_summary(&ingest, &[live, light], cores);
+    let lives = if env_u64("MERGELOOM_BENCH_SKIP_LIVE", 0) == 0 {
+        vec![
+            rt.block_on(live_phase("b", clients, rate, secs)),
+            rt.block_on(live_phase("b2", light_clients, rate, secs)),
+        ]
+    } else {
+        Vec::new()
+    };
+    print_summary(&ingest, &lives, cores);
     println!("bench wall time: {:.1} s", wall.elapsed().as_secs_f64());
 }
 
@@ -414,7 +425,8 @@ struct Profile {
 
 async fn ingest_phase(total: u64) -> Ingest {
     println!(
-        "\n(a) ingest: {total} log events through LocalSink::append ({PRODUCERS} producers, 100–500 events per call)"
+        "\n(a) ingest: {total} log events through LocalSink::append ({} producers, 100–500 events per call)",
+        producers()
     );
     let reset = reset_peak_rss();
     let sampler = RssSampler::start();
@@ -429,12 +441,13 @@ async fn ingest_phase(total: u64) -> Ingest {
     let cpu0 = (writer_thread_cpu(), process_cpu());
     let started = Instant::now();
     let mut tasks = Vec::new();
-    let per = total / PRODUCERS;
-    for p in 0..PRODUCERS {
+    let n_producers = producers();
+    let per = total / n_producers;
+    for p in 0..n_producers {
         let sink = srv.state.sink.clone();
         let (lo, hi) = (
             p * per,
-            if p == PRODUCERS - 1 {
+            if p == n_producers - 1 {
                 total
             } else {
                 (p + 1) * per
@@ -510,14 +523,15 @@ async fn profile_writer(srv: &RunningServer, http: &reqwest::Client, total: u64)
     let cpu0 = writer_thread_cpu();
     let started = Instant::now();
     let mut tasks = Vec::new();
-    let per = total / PRODUCERS;
-    for p in 0..PRODUCERS {
+    let n_producers = producers();
+    let per = total / n_producers;
+    for p in 0..n_producers {
         let writer = srv.state.db.writer.clone();
         let (inside_ns, calls, build_ns) = (inside_ns.clone(), calls.clone(), build_ns.clone());
         let id = run_id.clone();
         let (lo, hi) = (
             p * per,
-            if p == PRODUCERS - 1 {
+            if p == n_producers - 1 {
                 total
             } else {
                 (p + 1) * per
@@ -536,7 +550,8 @@ async fn profile_writer(srv: &RunningServer, http: &reqwest::Client, total: u64)
                 writer
                     .exec(n as usize, move |c, ctx| {
                         let t = Instant::now();
-                        let out = append_in_tx(c, ctx, &id, batch).map(|e| e.len());
+                        let out = append_in_tx(c, ctx, &id, batch)
+                            .map(|e| (e.last - e.first + 1) as usize);
                         inside_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
                         calls.fetch_add(1, Ordering::Relaxed);
                         out
@@ -583,9 +598,14 @@ fn floor(total: u64, run_id: &str) -> (f64, f64) {
     conn.batch_execute("PRAGMA auto_vacuum = INCREMENTAL;")
         .expect("auto_vacuum");
     conn.batch_execute(CONNECTION_PRAGMAS).expect("pragmas");
-    conn.batch_execute("PRAGMA journal_mode = WAL;")
-        .expect("WAL");
+    // The writer's own connection settings (WAL, no automatic checkpoint: its checkpoints run on
+    // another thread; the floor gets none at all, which only flatters it).
+    conn.batch_execute(WRITER_PRAGMAS).expect("WAL");
     conn.run_pending_migrations(MIGRATIONS).expect("migrations");
+    if let Ok(extra) = std::env::var("MERGELOOM_BENCH_FLOOR_PRAGMAS") {
+        println!("  floor: extra pragmas {extra:?} (MERGELOOM_BENCH_FLOOR_PRAGMAS)");
+        conn.batch_execute(&extra).expect("extra floor pragmas");
+    }
     let ts = mergeloom_worker::time::now();
     let data = json!({"source": "provider"}).to_string();
     let wall = Instant::now();
@@ -1020,12 +1040,11 @@ fn print_summary(a: &Ingest, lives: &[Live], cores: usize) {
     let per_event = |secs: f64, n: u64| secs / n as f64 * 1e6;
     println!("\nwriter profile (instrumented pass, per event):");
     println!(
-        "  wall {:.2} µs | writer thread CPU {:.2} µs = inside append_in_tx {:.2} µs + writer loop around it {:.2} µs \
+        "  wall {:.2} µs | inside append_in_tx {:.2} µs (clock, includes I/O waits) | writer thread on CPU {:.2} µs \
          | floor insert+commit {:.2} µs",
         per_event(p.wall_secs, p.events),
-        per_event(p.writer_cpu_secs, p.events),
         per_event(p.inside_secs, p.events),
-        per_event((p.writer_cpu_secs - p.inside_secs).max(0.0), p.events),
+        per_event(p.writer_cpu_secs, p.events),
         per_event(a.floor_secs, a.events)
     );
     println!(

@@ -3,23 +3,38 @@
 //! Only committed data is broadcast, so a client that subscribes first, replays from storage and
 //! then follows the broadcast (skipping what it already has by `seq`) sees every event exactly
 //! once. A subscriber that lags behind gets `Lagged` and falls back to storage; nobody waits for it.
+//!
+//! Events travel as one message per committed batch, and each batch is encoded as SSE frames
+//! once — by whichever follower needs it first — and shared by every client.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use actix_web::web::{Bytes, BytesMut};
 use tokio::sync::{broadcast, watch};
 
 use crate::model::{Event, Run};
 
-/// Capacity of each run's channel; a subscriber further behind than this replays from storage.
-const RUN_CHANNEL_CAPACITY: usize = 4096;
+/// Capacity of each run's channel (in batches); a subscriber further behind replays from storage.
+const RUN_CHANNEL_CAPACITY: usize = 8192;
 const WORKER_CHANNEL_CAPACITY: usize = 1024;
 
+/// A batch of events encoded as SSE frames, with where each event's frame ends.
+#[derive(Debug)]
+pub struct Frames {
+    pub bytes: Bytes,
+    pub ends: Vec<usize>,
+}
+
 /// Something the writer committed that live clients may want.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum LiveEffect {
-    /// An event appended to a run.
-    Event { run_id: String, event: Event },
+    /// Events appended to a run, consecutive seqs, in order.
+    Events {
+        run_id: String,
+        events: Vec<Event>,
+        frames: OnceLock<Frames>,
+    },
     /// A run was created or changed (carries the whole Run as the API serves it).
     Run { run: Box<Run>, created: bool },
     /// A run reached a terminal status; every event up to `last_seq` was published before this.
@@ -33,6 +48,56 @@ pub enum LiveEffect {
         event: &'static str,
         data: serde_json::Value,
     },
+}
+
+impl LiveEffect {
+    /// An events message for a batch.
+    #[must_use]
+    pub fn events(run_id: String, events: Vec<Event>) -> Self {
+        Self::Events {
+            run_id,
+            events,
+            frames: OnceLock::new(),
+        }
+    }
+}
+
+/// Appends one run event as an SSE frame (`id`, `event: run-event`, `data`).
+pub fn encode_event(buf: &mut BytesMut, e: &Event) {
+    let json = serde_json::to_string(e).unwrap_or_default();
+    buf.extend_from_slice(b"id: ");
+    buf.extend_from_slice(e.seq.to_string().as_bytes());
+    buf.extend_from_slice(b"\nevent: run-event\ndata: ");
+    buf.extend_from_slice(json.as_bytes());
+    buf.extend_from_slice(b"\n\n");
+}
+
+/// One named SSE frame whose data is a single line of JSON.
+#[must_use]
+pub fn named_frame(event: &str, json: &str) -> Bytes {
+    let mut buf = BytesMut::with_capacity(json.len() + event.len() + 16);
+    buf.extend_from_slice(b"event: ");
+    buf.extend_from_slice(event.as_bytes());
+    buf.extend_from_slice(b"\ndata: ");
+    buf.extend_from_slice(json.as_bytes());
+    buf.extend_from_slice(b"\n\n");
+    buf.freeze()
+}
+
+/// The SSE frames of an events batch (encoded once, shared by all followers).
+pub fn frames_of<'a>(events: &[Event], cell: &'a OnceLock<Frames>) -> &'a Frames {
+    cell.get_or_init(|| {
+        let mut buf = BytesMut::with_capacity(events.len() * 160);
+        let mut ends = Vec::with_capacity(events.len());
+        for e in events {
+            encode_event(&mut buf, e);
+            ends.push(buf.len());
+        }
+        Frames {
+            bytes: buf.freeze(),
+            ends,
+        }
+    })
 }
 
 /// A message on a run's channel.
@@ -97,7 +162,7 @@ impl Hub {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         for effect in effects {
             match &*effect {
-                LiveEffect::Event { run_id, .. } => {
+                LiveEffect::Events { run_id, .. } => {
                     if let Some(tx) = runs.get(run_id)
                         && tx.send(effect.clone()).is_err()
                     {

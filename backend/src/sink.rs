@@ -169,10 +169,8 @@ impl EventSink for LocalSink {
             .db
             .writer
             .exec(weight, move |c, ctx| {
-                Ok(append_in_tx(c, ctx, &id, events)?
-                    .into_iter()
-                    .map(|e| e.seq)
-                    .collect())
+                let a = append_in_tx(c, ctx, &id, events)?;
+                Ok((a.first..=a.last).collect())
             })
             .await?)
     }

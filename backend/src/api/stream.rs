@@ -4,28 +4,38 @@
 //! Resume rule: subscribe to the hub first, replay `seq > last` from storage, then forward live
 //! events with `seq == last + 1`. Anything unexpected — a lagging receiver, a gap, a closed
 //! channel — goes back to replaying from storage, so a client never sees a gap or a duplicate.
+//!
+//! Frames are written by hand rather than through an SSE helper: each committed batch is encoded
+//! once and shared by every follower, and whatever is waiting is coalesced into one write, so a
+//! hundred followers cost little more than one.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
-use actix_web::{HttpRequest, Responder, web};
-use actix_web_lab::sse;
+use actix_web::http::header;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
 use utoipa::IntoParams;
 
 use super::events::require_events;
 use super::{ApiError, AppState, params};
 use crate::db::events::{self, EventFilter};
 use crate::db::runs;
-use crate::live::LiveEffect;
+use crate::live::{self, LiveEffect, RunMessage};
 use crate::model::status;
 
 /// Keep-alive comment period (the contract: at least every 15 s).
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// Events per storage read while replaying.
 const REPLAY_PAGE: i64 = 1000;
-/// Messages buffered per client before the follower waits for the socket.
-const CLIENT_BUFFER: usize = 512;
+/// Chunks buffered per client before the follower waits for the socket.
+const CLIENT_BUFFER: usize = 64;
+/// Live frames coalesced into one write at most.
+const COALESCE_BYTES: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/runs/{id}/events/stream", web::get().to(run_stream))
@@ -40,13 +50,19 @@ pub struct StreamQuery {
     pub after: Option<String>,
 }
 
-fn respond(rx: mpsc::Receiver<sse::Event>) -> impl Responder {
-    sse::Sse::from_infallible_receiver(rx)
-        .with_keep_alive(KEEP_ALIVE)
-        .with_retry_duration(Duration::from_secs(2))
-        .customize()
+/// An SSE response over the chunks a follower task sends. `Content-Encoding: identity` keeps the
+/// compression middleware off; `X-Accel-Buffering: no` keeps proxies from buffering.
+fn respond(rx: mpsc::Receiver<Bytes>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(ReceiverStream::new(rx).map(Ok::<_, Infallible>))
 }
+
+const KEEP_ALIVE_FRAME: &[u8] = b": keep-alive\n\n";
+const RETRY_FRAME: &[u8] = b"retry: 2000\n\n";
 
 #[utoipa::path(get, path = "/api/v1/runs/{id}/events/stream", tag = "events",
     params(("id" = String, Path, description = "run id"), StreamQuery,
@@ -59,7 +75,7 @@ pub async fn run_stream(
     path: web::Path<String>,
     q: web::Query<StreamQuery>,
     req: HttpRequest,
-) -> Result<impl Responder, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = require_events(&state, &path).await?;
     let header = req
         .headers()
@@ -75,7 +91,7 @@ pub async fn run_stream(
     Ok(respond(rx))
 }
 
-/// Why a follower stopped following live messages.
+/// What the live phase ended with.
 enum Follow {
     Replay,
     Done,
@@ -85,17 +101,16 @@ async fn follow_run(
     state: std::sync::Arc<AppState>,
     run_id: String,
     mut last: i64,
-    tx: mpsc::Sender<sse::Event>,
+    tx: mpsc::Sender<Bytes>,
 ) {
     let mut shutdown = state.hub.shutdown_signal();
-    if *shutdown.borrow() {
+    if *shutdown.borrow() || tx.send(Bytes::from_static(RETRY_FRAME)).await.is_err() {
         return;
     }
     loop {
         let mut live = state.hub.subscribe_run(&run_id);
-        match replay(&state, &run_id, &mut last, &tx).await {
-            Ok(true) => {}
-            Ok(false) | Err(()) => return,
+        if !replay(&state, &run_id, &mut last, &tx).await {
+            return;
         }
         let id = run_id.clone();
         let row = match state.db.read(move |c| runs::find_row(c, &id)).await {
@@ -103,7 +118,7 @@ async fn follow_run(
             _ => return,
         };
         if status::is_terminal(&row.status) && last >= row.last_event_seq {
-            let _ = tx.send(end_event(&row.status)).await;
+            let _ = tx.send(end_frame(&row.status)).await;
             return;
         }
         let outcome = tokio::select! {
@@ -117,99 +132,170 @@ async fn follow_run(
     }
 }
 
-/// Sends stored events after `last`; `Ok(false)` when the client went away.
-async fn replay(
-    state: &AppState,
-    run_id: &str,
-    last: &mut i64,
-    tx: &mpsc::Sender<sse::Event>,
-) -> Result<bool, ()> {
+/// Sends stored events after `last`, one chunk per page; false when the client went away.
+async fn replay(state: &AppState, run_id: &str, last: &mut i64, tx: &mpsc::Sender<Bytes>) -> bool {
     loop {
         let filter = EventFilter {
             after: Some(*last),
             ..EventFilter::default()
         };
         let id = run_id.to_owned();
-        let (items, more) = state
+        let page = state
             .db
             .read(move |c| events::list(c, &id, &filter, REPLAY_PAGE))
-            .await
-            .map_err(|e| tracing::warn!(run_id, error = %e, "stream replay failed"))?;
-        for e in items {
-            let seq = e.seq;
-            if tx.send(run_event(&e)).await.is_err() {
-                return Ok(false);
+            .await;
+        let (items, more) = match page {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(run_id, error = %e, "stream replay failed");
+                return false;
             }
-            *last = seq;
+        };
+        if let Some(end) = items.last() {
+            let end = end.seq;
+            let mut buf = BytesMut::with_capacity(items.len() * 160);
+            for e in &items {
+                live::encode_event(&mut buf, e);
+            }
+            if tx.send(buf.freeze()).await.is_err() {
+                return false;
+            }
+            *last = end;
         }
         if !more {
-            return Ok(true);
+            return true;
         }
+    }
+}
+
+/// What one live message means for a follower at `last`.
+enum Step {
+    /// Frames to send (possibly empty) and the new `last`.
+    Send(Bytes, i64),
+    End(Bytes),
+    Replay,
+    Ignore,
+}
+
+fn step(msg: &RunMessage, last: i64) -> Step {
+    match &**msg {
+        LiveEffect::Events { events, frames, .. } => {
+            let (Some(first), Some(end)) = (events.first(), events.last()) else {
+                return Step::Ignore;
+            };
+            if end.seq <= last {
+                return Step::Ignore;
+            }
+            if first.seq > last + 1 {
+                return Step::Replay;
+            }
+            // Skip the events the client already has; share the rest of the encoded batch.
+            let skip = (last + 1 - first.seq) as usize;
+            let f = live::frames_of(events, frames);
+            let from = if skip == 0 { 0 } else { f.ends[skip - 1] };
+            Step::Send(f.bytes.slice(from..), end.seq)
+        }
+        LiveEffect::Terminal {
+            status, last_seq, ..
+        } => {
+            if last >= *last_seq {
+                Step::End(end_frame(status))
+            } else {
+                Step::Replay
+            }
+        }
+        LiveEffect::Run { .. } | LiveEffect::Worker { .. } => Step::Ignore,
     }
 }
 
 async fn forward_live(
-    live: &mut broadcast::Receiver<crate::live::RunMessage>,
+    live: &mut broadcast::Receiver<RunMessage>,
     last: &mut i64,
-    tx: &mpsc::Sender<sse::Event>,
+    tx: &mpsc::Sender<Bytes>,
 ) -> Follow {
     loop {
-        match live.recv().await {
-            Ok(msg) => match &*msg {
-                LiveEffect::Event { event, .. } => {
-                    if event.seq <= *last {
-                        continue;
+        let first = tokio::select! {
+            m = live.recv() => m,
+            () = tokio::time::sleep(KEEP_ALIVE) => {
+                if tx.send(Bytes::from_static(KEEP_ALIVE_FRAME)).await.is_err() {
+                    return Follow::Done;
+                }
+                continue;
+            }
+        };
+        let mut chunk = BytesMut::new();
+        let mut pending_end: Option<Bytes> = None;
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
+            match msg {
+                Ok(m) => match step(&m, *last) {
+                    Step::Send(bytes, new_last) => {
+                        chunk.extend_from_slice(&bytes);
+                        *last = new_last;
                     }
-                    if event.seq != *last + 1 {
+                    Step::End(frame) => {
+                        pending_end = Some(frame);
+                        break;
+                    }
+                    Step::Replay => {
+                        let _ = send_chunk(tx, chunk).await;
                         return Follow::Replay;
                     }
-                    if tx.send(run_event(event)).await.is_err() {
-                        return Follow::Done;
-                    }
-                    *last = event.seq;
-                }
-                LiveEffect::Terminal {
-                    status, last_seq, ..
-                } => {
-                    if *last >= *last_seq {
-                        let _ = tx.send(end_event(status)).await;
-                        return Follow::Done;
-                    }
+                    Step::Ignore => {}
+                },
+                Err(
+                    broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed,
+                ) => {
+                    let _ = send_chunk(tx, chunk).await;
                     return Follow::Replay;
                 }
-                LiveEffect::Run { .. } | LiveEffect::Worker { .. } => {}
-            },
-            Err(broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed) => {
-                return Follow::Replay;
             }
+            if chunk.len() < COALESCE_BYTES {
+                next = match live.try_recv() {
+                    Ok(m) => Some(Ok(m)),
+                    Err(broadcast::error::TryRecvError::Empty) => None,
+                    Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                        Some(Err(broadcast::error::RecvError::Lagged(n)))
+                    }
+                    Err(broadcast::error::TryRecvError::Closed) => {
+                        Some(Err(broadcast::error::RecvError::Closed))
+                    }
+                };
+            }
+        }
+        if !send_chunk(tx, chunk).await {
+            return Follow::Done;
+        }
+        if let Some(end) = pending_end {
+            let _ = tx.send(end).await;
+            return Follow::Done;
         }
     }
 }
 
-fn run_event(e: &crate::model::Event) -> sse::Event {
-    let data = serde_json::to_string(e).unwrap_or_default();
-    sse::Event::Data(
-        sse::Data::new(data)
-            .id(e.seq.to_string())
-            .event("run-event"),
-    )
+/// Sends a non-empty chunk; false when the client went away.
+async fn send_chunk(tx: &mpsc::Sender<Bytes>, chunk: BytesMut) -> bool {
+    chunk.is_empty() || tx.send(chunk.freeze()).await.is_ok()
 }
 
-fn end_event(run_status: &str) -> sse::Event {
-    sse::Event::Data(
-        sse::Data::new(serde_json::json!({ "status": run_status }).to_string()).event("end"),
+fn end_frame(run_status: &str) -> Bytes {
+    live::named_frame(
+        "end",
+        &serde_json::json!({ "status": run_status }).to_string(),
     )
 }
 
 #[utoipa::path(get, path = "/api/v1/stream", tag = "events",
     responses((status = 200, content_type = "text/event-stream", body = String,
         description = "`resync` first, then `run.created`, `run.updated` (data: Run), `executor.updated`, `health.changed`")))]
-pub async fn worker_stream(state: web::Data<AppState>) -> impl Responder {
+pub async fn worker_stream(state: web::Data<AppState>) -> HttpResponse {
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
     let mut live = state.hub.subscribe_worker();
     let mut shutdown = state.hub.shutdown_signal();
     actix_web::rt::spawn(async move {
-        if tx.send(resync()).await.is_err() || *shutdown.borrow() {
+        let mut hello = BytesMut::from(RETRY_FRAME);
+        hello.extend_from_slice(&resync());
+        if tx.send(hello.freeze()).await.is_err() || *shutdown.borrow() {
             return;
         }
         loop {
@@ -217,8 +303,14 @@ pub async fn worker_stream(state: web::Data<AppState>) -> impl Responder {
                 _ = shutdown.changed() => return,
                 () = tx.closed() => return,
                 m = live.recv() => m,
+                () = tokio::time::sleep(KEEP_ALIVE) => {
+                    if tx.send(Bytes::from_static(KEEP_ALIVE_FRAME)).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
             };
-            let event = match msg {
+            let frame = match msg {
                 Ok(m) => match &*m {
                     LiveEffect::Run { run, created } => {
                         let name = if *created {
@@ -226,22 +318,17 @@ pub async fn worker_stream(state: web::Data<AppState>) -> impl Responder {
                         } else {
                             "run.updated"
                         };
-                        sse::Data::new(serde_json::to_string(run).unwrap_or_default()).event(name)
+                        live::named_frame(name, &serde_json::to_string(run).unwrap_or_default())
                     }
                     LiveEffect::Worker { event, data } => {
-                        sse::Data::new(data.to_string()).event(*event)
+                        live::named_frame(event, &data.to_string())
                     }
-                    LiveEffect::Event { .. } | LiveEffect::Terminal { .. } => continue,
+                    LiveEffect::Events { .. } | LiveEffect::Terminal { .. } => continue,
                 },
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    if tx.send(resync()).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
+                Err(broadcast::error::RecvError::Lagged(_)) => resync(),
                 Err(broadcast::error::RecvError::Closed) => return,
             };
-            if tx.send(sse::Event::Data(event)).await.is_err() {
+            if tx.send(frame).await.is_err() {
                 return;
             }
         }
@@ -249,6 +336,6 @@ pub async fn worker_stream(state: web::Data<AppState>) -> impl Responder {
     respond(rx)
 }
 
-fn resync() -> sse::Event {
-    sse::Event::Data(sse::Data::new("{}").event("resync"))
+fn resync() -> Bytes {
+    live::named_frame("resync", "{}")
 }

@@ -20,17 +20,21 @@ use crate::sink::NewEvent;
 /// How many seqs a search returns at most.
 pub const SEARCH_SEQ_LIMIT: i64 = 10_000;
 
+/// The seqs an append assigned: `first..=last` (empty when `first > last`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub first: i64,
+    pub last: i64,
+}
+
 /// Appends events to a run inside the writer, assigning consecutive seqs, and queues them for
-/// broadcast after commit.
+/// broadcast (one message for the batch) after commit.
 pub fn append_in_tx(
     conn: &mut SqliteConnection,
     ctx: &mut WriterCtx,
     run_id: &str,
     new_events: Vec<NewEvent>,
-) -> Result<Vec<Event>, DbError> {
-    if new_events.is_empty() {
-        return Ok(Vec::new());
-    }
+) -> Result<Appended, DbError> {
     let last = match ctx.last_seq.get(run_id) {
         Some(s) => *s,
         None => {
@@ -48,12 +52,17 @@ pub fn append_in_tx(
             last
         }
     };
+    if new_events.is_empty() {
+        return Ok(Appended {
+            first: last + 1,
+            last,
+        });
+    }
     let ts = crate::time::now();
-    let mut out = Vec::with_capacity(new_events.len());
+    let mut published = Vec::with_capacity(new_events.len());
     let mut seq = last;
     for e in new_events {
         seq += 1;
-        let data_text = e.data.as_ref().map(serde_json::Value::to_string);
         let row = EventRow {
             run_id: run_id.to_owned(),
             seq,
@@ -63,12 +72,12 @@ pub fn append_in_tx(
             attempt: e.attempt,
             stream: e.stream,
             text: e.text,
-            data: data_text,
+            data: e.data.as_ref().map(serde_json::Value::to_string),
         };
         diesel::insert_into(events::table)
             .values(&row)
             .execute(conn)?;
-        let event = Event {
+        published.push(Event {
             seq,
             ts: row.ts,
             kind: row.kind,
@@ -77,12 +86,7 @@ pub fn append_in_tx(
             stream: row.stream,
             text: row.text,
             data: e.data,
-        };
-        ctx.publish(LiveEffect::Event {
-            run_id: run_id.to_owned(),
-            event: event.clone(),
         });
-        out.push(event);
     }
     let added = seq - last;
     diesel::update(runs::table.find(run_id))
@@ -92,7 +96,11 @@ pub fn append_in_tx(
         ))
         .execute(conn)?;
     ctx.last_seq.insert(run_id.to_owned(), seq);
-    Ok(out)
+    ctx.publish(LiveEffect::events(run_id.to_owned(), published));
+    Ok(Appended {
+        first: last + 1,
+        last: seq,
+    })
 }
 
 /// Turns a stored row into the API's Event.

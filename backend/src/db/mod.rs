@@ -57,7 +57,7 @@ impl From<diesel::r2d2::PoolError> for DbError {
 }
 
 /// Per-connection pragmas; `busy_timeout` first so the rest never fail on a busy database.
-const CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+pub const CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
      PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;";
 
 #[derive(Debug)]
@@ -92,8 +92,9 @@ impl Db {
             .max_size(8)
             .connection_timeout(Duration::from_secs(10))
             .connection_customizer(Box::new(Pragmas))
-            .build(ConnectionManager::<SqliteConnection>::new(url))?;
+            .build(ConnectionManager::<SqliteConnection>::new(url.clone()))?;
         let writer = Writer::start(conn, hub);
+        start_checkpointer(&url, writer.liveness())?;
         Ok(Self { pool, writer })
     }
 
@@ -124,6 +125,32 @@ impl Db {
     }
 }
 
+/// The writer connection's journal settings: WAL, and no automatic checkpoint inside commits.
+pub const WRITER_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;";
+
+/// How often the checkpointer moves the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Checkpoints the WAL from its own connection and thread, so the fsyncs of a checkpoint never
+/// stall the writer's commits (the writer has `wal_autocheckpoint = 0`). Passive checkpoints never
+/// block the writer or readers; the thread stops when the writer is gone.
+fn start_checkpointer(url: &str, alive: std::sync::Weak<()>) -> Result<(), DbError> {
+    let mut conn = SqliteConnection::establish(url)?;
+    conn.batch_execute(CONNECTION_PRAGMAS)?;
+    std::thread::Builder::new()
+        .name("db-checkpoint".into())
+        .spawn(move || {
+            while alive.upgrade().is_some() {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        })
+        .map_err(|e| DbError::Pool(format!("cannot start the checkpointer: {e}")))?;
+    Ok(())
+}
+
 /// Opens the writer connection. A new database file gets WAL and incremental auto-vacuum before
 /// anything else is written (auto_vacuum cannot be changed cheaply later).
 fn open_connection(url: &str) -> Result<SqliteConnection, DbError> {
@@ -133,7 +160,7 @@ fn open_connection(url: &str) -> Result<SqliteConnection, DbError> {
         conn.batch_execute("PRAGMA auto_vacuum = INCREMENTAL;")?;
     }
     conn.batch_execute(CONNECTION_PRAGMAS)?;
-    conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+    conn.batch_execute(WRITER_PRAGMAS)?;
     Ok(conn)
 }
 

@@ -395,8 +395,7 @@ pub fn transition_in_tx(
         data: Some(data),
         ..NewEvent::default()
     }];
-    let appended = append_in_tx(conn, ctx, run_id, events)?;
-    let last_seq = appended.last().map_or(row.last_event_seq, |e| e.seq);
+    let last_seq = append_in_tx(conn, ctx, run_id, events)?.last;
     let started_at = if t.status == status::RUNNING && row.started_at.is_none() {
         Some(now.clone())
     } else {
@@ -453,7 +452,7 @@ pub fn stage_started_in_tx(
             ..NewEvent::default()
         }],
     )?;
-    let seq = ev.first().map_or(0, |e| e.seq);
+    let seq = ev.first;
     diesel::insert_into(stages::table)
         .values((
             stages::run_id.eq(run_id),
@@ -500,7 +499,7 @@ pub fn stage_finished_in_tx(
             ..NewEvent::default()
         }],
     )?;
-    let seq = ev.first().map_or(0, |e| e.seq);
+    let seq = ev.first;
     let existing: Option<StageRow> = stages::table
         .filter(stages::run_id.eq(run_id))
         .filter(stages::name.eq(name))

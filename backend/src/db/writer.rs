@@ -48,6 +48,8 @@ struct Op {
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Op>,
+    /// Dropped with the last handle; tells the checkpointer to stop.
+    alive: Arc<()>,
 }
 
 impl Writer {
@@ -61,7 +63,16 @@ impl Writer {
                 |e| tracing::error!(error = %e, "could not start the storage writer"),
                 |_| (),
             );
-        Self { tx }
+        Self {
+            tx,
+            alive: Arc::new(()),
+        }
+    }
+
+    /// A token that lives as long as any handle to this writer.
+    #[must_use]
+    pub fn liveness(&self) -> std::sync::Weak<()> {
+        Arc::downgrade(&self.alive)
     }
 
     fn wrap<T, F>(f: F, weight: usize) -> (Op, oneshot::Receiver<Result<T, DbError>>)

@@ -1181,10 +1181,12 @@ impl Pipeline {
         } else {
             self.or_stopped(end)
         };
-        // Cleanup must run even while the run is being stopped: give it its own, unstoppable ctx.
+        // Cleanup must run even while the run is being stopped or is over its output limit: give
+        // it its own ctx that no stop request reaches and no output budget (0 = unlimited) ends.
         let (_keep_alive, calm) = watch::channel(Stop::None);
         let ctx = RunCtx {
             stop: calm,
+            budget: Arc::new(OutputBudget::new(0)),
             ..self.ctx.clone()
         };
         let sink = self.svc.sink.clone();

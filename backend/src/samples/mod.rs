@@ -27,7 +27,12 @@ pub enum SampleError {
 fn git(dir: &Path, args: &[&str]) -> Result<(), SampleError> {
     // Fixed identity and dates: the sample's history is the same commit every time.
     let out = Command::new("git")
-        .args(["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "core.hooksPath=/dev/null",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .env("GIT_AUTHOR_NAME", "mergeloom sample")
@@ -66,14 +71,35 @@ pub fn prepare(data_dir: &Path) -> Result<(PathBuf, PathBuf), SampleError> {
     std::fs::write(work.join(".gitignore"), "__pycache__/\n")?;
     git(&work, &["init", "--quiet", "--initial-branch=main"])?;
     git(&work, &["add", "--all"])?;
-    git(&work, &["commit", "--quiet", "-m", "Sample shop: prices with a discount bug"])?;
+    git(
+        &work,
+        &[
+            "commit",
+            "--quiet",
+            "-m",
+            "Sample shop: prices with a discount bug",
+        ],
+    )?;
     if !remote.join("HEAD").exists() {
         let r = remote.to_string_lossy().into_owned();
-        git(&root, &["init", "--quiet", "--bare", "--initial-branch=main", "--", &r])?;
+        git(
+            &root,
+            &[
+                "init",
+                "--quiet",
+                "--bare",
+                "--initial-branch=main",
+                "--",
+                &r,
+            ],
+        )?;
     }
     let r = remote.to_string_lossy().into_owned();
     // Reset the remote's main to the pristine sample (run branches are left alone).
-    git(&work, &["push", "--quiet", "--force", "--", &r, "main:main"])?;
+    git(
+        &work,
+        &["push", "--quiet", "--force", "--", &r, "main:main"],
+    )?;
     std::fs::remove_dir_all(&work)?;
     let agent = root.join("sample_agent.py");
     std::fs::write(&agent, AGENT)?;
@@ -136,6 +162,9 @@ mod tests {
         assert!(agent.exists());
         assert!(remote.join("refs/heads/main").exists() || remote.join("packed-refs").exists());
         let spec = job_spec(&remote, &agent);
-        assert_eq!(spec.provider.command.as_ref().map(|c| c[0].as_str()), Some("python3"));
+        assert_eq!(
+            spec.provider.command.as_ref().map(|c| c[0].as_str()),
+            Some("python3")
+        );
     }
 }
