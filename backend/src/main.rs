@@ -49,32 +49,40 @@ async fn serve(config: Config) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    // Install the signal handlers before announcing the address: a supervisor may send SIGTERM
+    // as soon as it reads the line.
+    let signals = Signals::install();
     println!("listening on {}", running.url());
-    wait_for_signal().await;
+    signals.wait().await;
     tracing::info!("shutting down");
     running.stop().await;
     std::process::ExitCode::SUCCESS
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// SIGINT and SIGTERM, listened for from the moment they are installed.
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Self {
+        Self {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
         }
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn wait(self) {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        if let Some(mut term) = self.term {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
         let _ = ctrl_c.await;
     }
 }

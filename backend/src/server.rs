@@ -94,9 +94,9 @@ fn lock_data_dir(config: &Config) -> Result<File, StartError> {
 
 /// Closes runs that a previous process left `running` as `failed/worker_restarted`, killing any
 /// of their process groups that survived.
-async fn recover_orphans(db: &Db) -> Result<usize, DbError> {
+async fn recover_orphans(db: &Db, layout: crate::executor::git::Layout) -> Result<usize, DbError> {
     db.writer
-        .exec(16, |c, ctx| {
+        .exec(16, move |c, ctx| {
             use crate::schema::{commands as cm, runs as r};
             use diesel::prelude::*;
             let ids: Vec<String> = r::table
@@ -113,6 +113,11 @@ async fn recover_orphans(db: &Db) -> Result<usize, DbError> {
                 if let Some(pgid) = pid {
                     crate::executor::process::kill_orphan_group(pgid, &run_id);
                 }
+            }
+            // Their worktrees and private files go too (git prunes the worktree entries later).
+            for id in &ids {
+                let _ = std::fs::remove_dir_all(layout.worktree(id));
+                let _ = std::fs::remove_dir_all(layout.run_files(id));
             }
             for id in &ids {
                 let t = runs::Transition {
@@ -138,7 +143,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let db = tokio::task::spawn_blocking(move || Db::open(&dir, hub2))
         .await
         .map_err(|e| DbError::Pool(e.to_string()))??;
-    let recovered = recover_orphans(&db).await?;
+    let layout = crate::executor::git::Layout {
+        root: std::path::absolute(&config.workspace_root)
+            .unwrap_or_else(|_| config.workspace_root.clone()),
+    };
+    let recovered = recover_orphans(&db, layout.clone()).await?;
     if recovered > 0 {
         tracing::warn!(
             count = recovered,
@@ -154,10 +163,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let services = crate::executor::pipeline::Services {
         db: db.clone(),
         sink: Arc::new(sink.clone()),
-        layout: crate::executor::git::Layout {
-            root: std::path::absolute(&config.workspace_root)
-                .unwrap_or_else(|_| config.workspace_root.clone()),
-        },
+        layout,
         locks: crate::executor::workspace::RepoLocks::default(),
         redactor: Arc::new(redactor),
         git_token: config.git_token.clone(),

@@ -115,6 +115,25 @@ pub async fn cancel_run(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = run_id(&path)?.to_string();
+    if state.executors.cancel(&id) {
+        // The executor kills the run's processes, records how its stages ended and closes the run
+        // itself, so `cancelled` is the run's last state. Wait (bounded) to answer with it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1800);
+        loop {
+            let key = id.clone();
+            let run = state
+                .db
+                .read(move |c| runs::find(c, &key))
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("run {id} not found")))?;
+            if status::is_terminal(&run.status) || std::time::Instant::now() >= deadline {
+                tracing::info!(run_id = %id, status = %run.status, "run cancel requested");
+                return Ok(HttpResponse::Accepted().json(run));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    // No local executor runs it (queued, or claimed a moment ago): close it here.
     let key = id.clone();
     let run = state
         .db
@@ -131,7 +150,7 @@ pub async fn cancel_run(
             runs::transition_in_tx(c, ctx, &key, &t)
         })
         .await?;
-    // Stop the run's processes now; the executor closes its stages and removes its worktree.
+    // An executor that claimed the run meanwhile still gets the stop request.
     let _ = state.executors.cancel(&id);
     tracing::info!(run_id = %id, "run cancelled");
     Ok(HttpResponse::Accepted().json(run))

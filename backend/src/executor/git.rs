@@ -47,7 +47,13 @@ impl Git<'_> {
     ) -> Result<String, GitError> {
         let mut argv: Vec<String> = vec!["git".into()];
         argv.extend(args.iter().map(|a| (*a).to_owned()));
-        let mut all_env = config_env(&self.auth_env);
+        // Credentials only reach the commands that talk to the remote: other git commands may run
+        // filters or converters that the provider configured, and must never see them.
+        let network = args
+            .iter()
+            .find(|a| !a.starts_with('-'))
+            .is_some_and(|c| matches!(*c, "fetch" | "ls-remote" | "push" | "clone"));
+        let mut all_env = config_env(if network { &self.auth_env } else { &[] });
         all_env.extend(env.iter().cloned());
         all_env.push(("GIT_ASKPASS".into(), "/bin/false".into()));
         all_env.push(("GIT_OPTIONAL_LOCKS".into(), "0".into()));

@@ -143,6 +143,17 @@ pub async fn execute(
     let Some(run_id) = RunId::parse(&run.id) else {
         return;
     };
+    // A cancel may have closed the run between its claim and now: then there is nothing to do.
+    let key = run.id.clone();
+    if let Ok(Some(row)) = svc
+        .db
+        .read(move |c| crate::db::runs::find_row(c, &key))
+        .await
+        && status::is_terminal(&row.status)
+    {
+        tracing::info!(run_id = %run.id, status = %row.status, "run closed before it started");
+        return;
+    }
     let job_id = run.job_id.clone();
     let spec = match svc.db.read(move |c| jobs::find_row(c, &job_id)).await {
         Ok(Some(job)) => jobs::parse_spec(&job).map_err(|e| e.to_string()),
@@ -703,6 +714,15 @@ impl Pipeline {
 
     async fn current_tree(&self, stage: &'static str, attempt: i32) -> Flow<String> {
         let prepared = self.prepared()?;
+        // The provider could have configured filters or hooks in the shared git config; the
+        // worker's own git calls run on the config the worker wrote.
+        if let Err(e) = workspace::sanitize(&prepared.mirror, &self.spec.repository.clone_url) {
+            return Err(self.or_stopped(End::failed(
+                "internal_error",
+                stage,
+                format!("resetting git config: {e}"),
+            )));
+        }
         let git = self.git(stage, attempt);
         workspace::snapshot_tree(&git, &prepared.worktree)
             .await
@@ -878,7 +898,15 @@ impl Pipeline {
             let git = self.git("review", 1);
             git.run(
                 &worktree,
-                &["diff", "--no-ext-diff", "--no-color", &base, &tree, "--"],
+                &[
+                    "diff",
+                    "--no-ext-diff",
+                    "--no-textconv",
+                    "--no-color",
+                    &base,
+                    &tree,
+                    "--",
+                ],
             )
             .await
         }

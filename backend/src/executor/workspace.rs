@@ -101,14 +101,9 @@ pub async fn prepare(
             ],
         )
         .await?;
-        // Build and test leftovers that validation commands create are never part of a change.
-        std::fs::create_dir_all(mirror.join("info")).map_err(|e| io_failed("mkdir", &e))?;
-        std::fs::write(mirror.join("info").join("exclude"), DEFAULT_EXCLUDES)
-            .map_err(|e| io_failed("write exclude", &e))?;
-    } else {
-        git.run(&mirror, &["remote", "set-url", "origin", "--", clone_url])
-            .await?;
     }
+    // The worker's own config (remote URL included), whatever an earlier run left in it.
+    sanitize(&mirror, clone_url).map_err(|e| io_failed("write config", &e))?;
     git.run(
         &mirror,
         &["fetch", "--prune", "--tags", "--quiet", "origin"],
@@ -146,6 +141,30 @@ fn io_failed(what: &str, e: &std::io::Error) -> GitError {
         command: what.into(),
         detail: e.to_string(),
     }
+}
+
+/// Rewrites the mirror's git config to what the worker set, and removes per-worktree config and
+/// attribute overrides: a provider edits the worktree and can reach the shared git dir, and any
+/// `filter.*`, `diff.*`, `core.*` or hook setting it left there must not run in the worker's own
+/// git calls. Build and test caches are excluded from every change.
+pub fn sanitize(mirror: &Path, clone_url: &str) -> std::io::Result<()> {
+    let quoted = clone_url.replace('\\', "\\\\").replace('"', "\\\"");
+    let config = format!(
+        "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n\
+         [remote \"origin\"]\n\turl = \"{quoted}\"\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
+    );
+    std::fs::write(mirror.join("config"), config)?;
+    let info = mirror.join("info");
+    std::fs::create_dir_all(&info)?;
+    std::fs::write(info.join("exclude"), DEFAULT_EXCLUDES)?;
+    let _ = std::fs::remove_file(info.join("attributes"));
+    if let Ok(entries) = std::fs::read_dir(mirror.join("worktrees")) {
+        for e in entries.flatten() {
+            let _ = std::fs::remove_file(e.path().join("config.worktree"));
+            let _ = std::fs::remove_file(e.path().join("info").join("attributes"));
+        }
+    }
+    Ok(())
 }
 
 /// The remote's HEAD branch (e.g. `main`).
@@ -237,6 +256,7 @@ pub async fn file_changes(
                 "-M",
                 "-z",
                 "--no-ext-diff",
+                "--no-textconv",
                 from,
                 to,
                 "--",
@@ -252,6 +272,7 @@ pub async fn file_changes(
                 "-M",
                 "-z",
                 "--no-ext-diff",
+                "--no-textconv",
                 from,
                 to,
                 "--",
@@ -323,7 +344,16 @@ pub async fn file_diff(
     to: &str,
     f: &FileChange,
 ) -> Result<String, GitError> {
-    let mut args = vec!["diff", "-M", "--no-ext-diff", "--no-color", from, to, "--"];
+    let mut args = vec![
+        "diff",
+        "-M",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-color",
+        from,
+        to,
+        "--",
+    ];
     if let Some(old) = &f.old_path {
         args.push(old);
     }
@@ -346,6 +376,7 @@ pub async fn added_lines(
                 "-U0",
                 "-M",
                 "--no-ext-diff",
+                "--no-textconv",
                 "--no-color",
                 from,
                 to,

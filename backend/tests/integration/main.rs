@@ -7,6 +7,7 @@
 //! - `process`: the binary itself (data-directory lock, SIGTERM, non-loopback without a token).
 
 mod contract;
+mod executor;
 mod process;
 mod security;
 mod stream;

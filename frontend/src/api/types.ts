@@ -11,6 +11,9 @@ export type RunList = Schemas["RunList"];
 export type Job = Schemas["Job"];
 export type JobCreated = Schemas["JobCreated"];
 export type Event = Schemas["Event"];
+export type EventList = Schemas["EventList"];
+export type Executor = Schemas["Executor"];
+export type ExecutorList = Schemas["ExecutorList"];
 export type WorkerInfo = Schemas["WorkerInfo"];
 export type ErrorEnvelope = Schemas["ErrorEnvelope"];
 export type StateChange = NonNullable<Run["state_history"]>[number];
@@ -29,3 +32,6 @@ export function isRunStatus(value: string): value is RunStatus {
 export function isActiveStatus(status: string): boolean {
   return status === "queued" || status === "running";
 }
+
+/** The terminal run statuses, for "recent outcomes". */
+export const TERMINAL_STATUSES = ["completed", "blocked", "failed", "cancelled"] as const satisfies readonly RunStatus[];

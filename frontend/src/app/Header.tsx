@@ -25,11 +25,14 @@ export function Header() {
   const stream = useStreamState();
   return (
     <header className="app-header">
-      <Link className="brand" to="/runs">
+      <Link className="brand" to="/">
         MergeLoom worker
       </Link>
       <WorkerIdentity />
       <nav className="nav" aria-label="Main">
+        <NavLink to="/" end>
+          Home
+        </NavLink>
         <NavLink to="/runs">Runs</NavLink>
       </nav>
       <span className={`stream-state stream-state--${stream}`} data-testid="stream-state" title="Worker event stream">

@@ -1,10 +1,12 @@
 /**
  * Owns the tab's single connection to the worker-wide stream (`GET /api/v1/stream`). `resync`
- * refetches what is shown; run events go to the runs feature, which writes them into the cache.
+ * refetches what is shown; run events go to the runs feature and executor events to the executors
+ * feature, which write them into the cache.
  * The connection is closed while the token page is up and reopened once a session exists.
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
+import { applyExecutorEvent } from "../features/executors";
 import { createRunEventSink } from "../features/runs";
 import { useNeedsToken } from "../features/session";
 import { connectEventStream, type StreamState } from "../lib/sse";
@@ -27,6 +29,9 @@ export function WorkerStream({ children }: { children: ReactNode }) {
         },
         "run.created": runs.push,
         "run.updated": runs.push,
+        "executor.updated": (data) => {
+          applyExecutorEvent(queryClient, data);
+        },
       },
     });
     return () => {

@@ -1,5 +1,6 @@
 /** Client routes. Every path renders inside the shell; unknown ones get the not-found page. */
-import { createBrowserRouter, Navigate } from "react-router";
+import { createBrowserRouter } from "react-router";
+import { HomePage } from "../features/home";
 import { RunDetailPage, RunsPage } from "../features/runs";
 import { NotFoundPage } from "./NotFoundPage";
 import { RouteError } from "./RouteError";
@@ -11,7 +12,7 @@ export function createRouter() {
       element: <Shell />,
       errorElement: <RouteError />,
       children: [
-        { index: true, element: <Navigate to="/runs" replace /> },
+        { index: true, element: <HomePage /> },
         { path: "runs", element: <RunsPage /> },
         { path: "runs/:runId", element: <RunDetailPage /> },
         { path: "*", element: <NotFoundPage /> },

@@ -1,6 +1,6 @@
 /** Unit tests for the duration, relative-time and provider formatters. */
 import { describe, expect, it } from "vitest";
-import { elapsedMs, formatDuration, formatProvider, formatRelative } from "./format";
+import { elapsedMs, formatClock, formatDuration, formatProvider, formatRelative } from "./format";
 
 describe("formatDuration", () => {
   it.each([
@@ -57,5 +57,13 @@ describe("formatProvider", () => {
   it("falls back to the kind and a dash", () => {
     expect(formatProvider({ id: null, kind: "command", model: null })).toBe("command");
     expect(formatProvider({})).toBe("—");
+  });
+});
+
+describe("formatClock", () => {
+  it("shows local time of day with milliseconds", () => {
+    const d = new Date(2026, 10, 24, 13, 5, 9, 42);
+    expect(formatClock(d.toISOString())).toBe("13:05:09.042");
+    expect(formatClock("garbage")).toBe("garbage");
   });
 });

@@ -61,6 +61,15 @@ export function formatAbsolute(iso: string): string {
   return `${local} (${iso})`;
 }
 
+/** The local time of day with milliseconds ("13:05:09.042"), for event rows and stage starts. */
+export function formatClock(iso: string): string {
+  const at = parseTimestamp(iso);
+  if (at === null) return iso;
+  const d = new Date(at);
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
 interface Timed {
   started_at?: string | null;
   finished_at?: string | null;

@@ -1,5 +1,6 @@
-/** The runs feature's public surface: pages for the router and the live-update sink for the stream. */
+/** The runs feature's public surface: pages for the router, list hooks for Home, and the stream sink. */
 export { RunsPage } from "./components/RunsPage";
 export { RunDetailPage } from "./components/RunDetailPage";
 export { createRunEventSink, type RunEventSink } from "./liveUpdates";
-export { runKeys } from "./api";
+export { runKeys, runSample } from "./api";
+export { useRunsList } from "./hooks/useRunsList";

@@ -1,6 +1,7 @@
 /** Unit tests for applying run.created / run.updated events to the cached, paged runs list. */
 import { describe, expect, it } from "vitest";
 import { makeRun, page } from "../../test/fixtures";
+import type { RunListFilters } from "./filters";
 import { applyRuns, compareRuns, parseRunEvent, upsertRun, type RunPages } from "./liveCache";
 
 const t = (s: number) => `2026-11-24T12:00:${String(s).padStart(2, "0")}.000Z`;
@@ -70,7 +71,7 @@ describe("upsertRun", () => {
 
   it("respects the status filter: drops runs that leave it, ignores runs outside it", () => {
     const queued = pages(page([makeRun({ id: "r1", created_at: t(1), status: "queued" })]));
-    const filters = { status: ["queued"] };
+    const filters: RunListFilters = { status: ["queued"] };
     expect(ids(upsertRun(queued, makeRun({ id: "r1", created_at: t(1), status: "cancelled" }), filters))).toEqual([[]]);
     const other = makeRun({ id: "r2", created_at: t(2), status: "failed" });
     expect(upsertRun(queued, other, filters)).toBe(queued);

@@ -5,7 +5,7 @@
  */
 import type { InfiniteData } from "@tanstack/react-query";
 import type { Run, RunList } from "../../api/types";
-import type { RunListFilters } from "./api";
+import { runMatchesFilters, type RunListFilters } from "./filters";
 
 export type RunPages = InfiniteData<RunList, string | null>;
 
@@ -14,11 +14,6 @@ export function compareRuns(a: Pick<Run, "created_at" | "id">, b: Pick<Run, "cre
   if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
   if (a.id === b.id) return 0;
   return a.id < b.id ? 1 : -1;
-}
-
-/** Whether a run belongs in a list with these filters. */
-export function runMatchesFilters(run: Run, filters: RunListFilters): boolean {
-  return !filters.status || filters.status.length === 0 || filters.status.includes(run.status);
 }
 
 function removeRun(pages: RunList[], id: string): RunList[] {

@@ -1,6 +1,6 @@
 /** Unit tests for writing stream events into a real QueryClient's runs caches. */
 import { QueryClient } from "@tanstack/react-query";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Run } from "../../api/types";
 import type { Scheduler } from "../../lib/frameBatcher";
 import { makeRun, page } from "../../test/fixtures";
@@ -19,7 +19,7 @@ function setup() {
       return () => undefined;
     },
   };
-  const sink = createRunEventSink(client, scheduler);
+  const sink = createRunEventSink(client, { scheduler, detailRefetchMs: 500 });
   return { client, sink, flush: () => {
       for (const cb of frames.splice(0)) cb();
     }, };
@@ -57,5 +57,37 @@ describe("createRunEventSink", () => {
     expect(detail?.status).toBe("running");
     expect(detail?.stage).toBe("setup");
     expect(detail?.state_history).toEqual(history);
+  });
+
+  describe("detail refetch", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("refetches an open detail at most once per 500 ms however many updates arrive", () => {
+      vi.useFakeTimers();
+      const { client, sink, flush } = setup();
+      client.setQueryData<Run>(runKeys.detail("r1"), { ...makeRun({ id: "r1", created_at: t(1) }), stages: [] });
+      const invalidate = vi.spyOn(client, "invalidateQueries").mockResolvedValue(undefined);
+
+      for (let i = 0; i < 5; i++) {
+        sink.push(JSON.stringify(makeRun({ id: "r1", created_at: t(1), status: "running", event_count: i })));
+        flush();
+      }
+      sink.push(JSON.stringify(makeRun({ id: "r2", created_at: t(2) })));
+      flush();
+      expect(invalidate).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(499);
+      expect(invalidate).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(invalidate).toHaveBeenCalledTimes(1);
+      expect(invalidate).toHaveBeenCalledWith({ queryKey: runKeys.detail("r1"), exact: true });
+
+      sink.push(JSON.stringify(makeRun({ id: "r1", created_at: t(1), status: "completed" })));
+      flush();
+      vi.advanceTimersByTime(500);
+      expect(invalidate).toHaveBeenCalledTimes(2);
+      sink.dispose();
+    });
   });
 });

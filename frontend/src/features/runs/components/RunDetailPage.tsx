@@ -1,29 +1,45 @@
-/** `/runs/:runId`: one run's status, facts, outcome, state history and stages. */
+/**
+ * `/runs/:runId`: one run for an operator — header and actions, the worker-side error, links,
+ * stage timeline, state history, facts, stages, raw JSON and the event ledger. The worker stream
+ * keeps it current (see liveUpdates.ts for the debounced refetch of stages and history).
+ */
 import { Link, useParams } from "react-router";
 import { ApiError } from "../../../api/client";
+import { isActiveStatus } from "../../../api/types";
 import { ErrorNotice } from "../../../components/ErrorNotice";
 import { Loading } from "../../../components/Loading";
-import { StatusBadge } from "../../../components/StatusBadge";
 import { useNow } from "../../../lib/useNow";
 import { useRun } from "../hooks/useRun";
+import { EventLedger } from "./EventLedger";
+import { RawDetail } from "./RawDetail";
+import { RunErrorPanel } from "./RunErrorPanel";
 import { RunFacts } from "./RunFacts";
-import { RunOutcome } from "./RunOutcome";
+import { RunHeader } from "./RunHeader";
+import { RunLinks } from "./RunLinks";
 import { StagesTable } from "./StagesTable";
+import { StageTimeline } from "./StageTimeline";
 import { StateHistoryTable } from "./StateHistoryTable";
+
+function BackLink() {
+  return (
+    <p>
+      <Link to="/runs">← Runs</Link>
+    </p>
+  );
+}
 
 export function RunDetailPage() {
   const { runId = "" } = useParams();
   const { data: run, isPending, isError, error } = useRun(runId);
-  const now = useNow(1000);
+  // Only an active run needs a ticking clock (running stage bars, elapsed time).
+  const now = useNow(run && isActiveStatus(run.status) ? 1000 : 60_000);
 
   if (isPending) return <Loading label="Loading run…" />;
   if (isError) {
     const notFound = error instanceof ApiError && error.status === 404;
     return (
       <section className="page">
-        <p>
-          <Link to="/runs">← Runs</Link>
-        </p>
+        <BackLink />
         <ErrorNotice error={error} title={notFound ? "Run not found" : "Could not load the run"} />
       </section>
     );
@@ -31,19 +47,16 @@ export function RunDetailPage() {
 
   return (
     <section className="page">
-      <p>
-        <Link to="/runs">← Runs</Link>
-      </p>
-      <header className="page__header">
-        <h1>
-          <span className="ticket-key">{run.ticket.key}</span> {run.ticket.title}
-        </h1>
-        <StatusBadge status={run.status} />
-      </header>
-      <RunFacts run={run} now={now} />
-      <RunOutcome run={run} />
+      <BackLink />
+      <RunHeader run={run} />
+      <RunErrorPanel error={run.error} />
+      <RunLinks run={run} />
+      <StageTimeline stages={run.stages ?? []} now={now} />
       <StateHistoryTable history={run.state_history ?? []} />
+      <RunFacts run={run} now={now} />
       <StagesTable stages={run.stages ?? []} />
+      <RawDetail run={run} />
+      <EventLedger run={run} />
     </section>
   );
 }

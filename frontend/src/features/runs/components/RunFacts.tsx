@@ -1,7 +1,7 @@
-/** The key facts of a run as a definition list: where, what, who, when. */
+/** The remaining facts of a run (the header has the rest): attempt, commits, validation, times, events. */
 import type { ReactNode } from "react";
 import type { Run } from "../../../api/types";
-import { elapsedMs, formatAbsolute, formatDuration, formatProvider } from "../../../lib/format";
+import { elapsedMs, formatAbsolute, formatDuration } from "../../../lib/format";
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -17,14 +17,10 @@ export function RunFacts({ run, now }: { run: Run; now: number }) {
   return (
     <section className="panel">
       <dl className="facts">
-        <Fact label="Stage">{run.stage ?? "—"}</Fact>
         <Fact label="Attempt">{run.attempt}</Fact>
-        <Fact label="Repository">
-          {run.repository.name} <span className="muted">{run.repository.url}</span>
+        <Fact label="Repository URL">
+          <code>{run.repository.url}</code>
         </Fact>
-        <Fact label="Provider">{formatProvider(run.provider)}</Fact>
-        <Fact label="Executor">{run.executor ? (run.executor.name ?? run.executor.id) : "—"}</Fact>
-        <Fact label="Branch">{run.branch ? <code>{run.branch}</code> : "—"}</Fact>
         <Fact label="Commits">
           {run.base_commit ? <code>{run.base_commit.slice(0, 12)}</code> : "—"}
           {run.head_commit ? (
@@ -43,6 +39,7 @@ export function RunFacts({ run, now }: { run: Run; now: number }) {
         <Fact label="Finished">{run.finished_at ? formatAbsolute(run.finished_at) : "—"}</Fact>
         <Fact label="Duration">{elapsed === null ? "—" : formatDuration(elapsed)}</Fact>
         <Fact label="Events">{run.event_count}</Fact>
+        <Fact label="Pushed">{run.pushed ? "yes" : "no"}</Fact>
         <Fact label="Job">
           <code>{run.job_id}</code>
         </Fact>

@@ -1,28 +1,32 @@
-/** `/runs`: the operational run history, live-updated by the worker stream, with cursor paging. */
+/**
+ * `/runs`: the operational run history. Filters live in the URL; pages load by cursor ("Load
+ * more") and only loaded pages are rendered; the worker stream keeps loaded rows current.
+ */
 import { ErrorNotice } from "../../../components/ErrorNotice";
 import { Loading } from "../../../components/Loading";
+import { hasFilters } from "../filters";
+import { useRunFilters } from "../hooks/useRunFilters";
 import { useRunsList } from "../hooks/useRunsList";
-import { useStatusFilter } from "../hooks/useStatusFilter";
+import { RunFilters } from "./RunFilters";
 import { RunsTable } from "./RunsTable";
-import { StatusFilter } from "./StatusFilter";
 
 export function RunsPage() {
-  const [filters, setStatus] = useStatusFilter();
+  const [filters, setFilters] = useRunFilters();
   const { runs, isPending, isError, error, hasNextPage, fetchNextPage, isFetchingNextPage } = useRunsList(filters);
 
   return (
     <section className="page">
       <header className="page__header">
         <h1>Runs</h1>
-        <StatusFilter value={filters.status?.[0] ?? null} onChange={setStatus} />
       </header>
+      <RunFilters filters={filters} onChange={setFilters} />
       {isPending ? (
         <Loading label="Loading runs…" />
       ) : isError ? (
         <ErrorNotice error={error} title="Could not load runs" />
       ) : runs.length === 0 ? (
         <p className="empty">
-          {filters.status ? "No runs with this status." : "No runs yet. Submit a job with POST /api/v1/jobs."}
+          {hasFilters(filters) ? "No runs match these filters." : "No runs yet. Submit a job with POST /api/v1/jobs."}
         </p>
       ) : (
         <>

@@ -1,7 +1,8 @@
-/** A run's stages in pipeline order, one row per attempt, with timing and event ranges. */
+/** A run's stages in chronological order, one row per attempt, with timing, event ranges and summaries. */
 import type { Stage } from "../../../api/types";
 import { StatusBadge } from "../../../components/StatusBadge";
-import { formatAbsolute, formatDuration } from "../../../lib/format";
+import { formatAbsolute, formatClock, formatDuration } from "../../../lib/format";
+import { sortStagesChronologically } from "../timeline";
 
 function seqRange(stage: Stage): string {
   if (stage.first_seq === null || stage.first_seq === undefined) return "—";
@@ -30,14 +31,22 @@ export function StagesTable({ stages }: { stages: Stage[] }) {
             </tr>
           </thead>
           <tbody>
-            {stages.map((stage) => (
+            {sortStagesChronologically(stages).map((stage) => (
               <tr key={`${stage.name}-${stage.attempt}`}>
                 <td>{stage.name}</td>
                 <td>{stage.attempt}</td>
                 <td>
                   <StatusBadge status={stage.status} />
                 </td>
-                <td>{stage.started_at ? formatAbsolute(stage.started_at) : "—"}</td>
+                <td className="nowrap">
+                  {stage.started_at ? (
+                    <time dateTime={stage.started_at} title={formatAbsolute(stage.started_at)}>
+                      {formatClock(stage.started_at)}
+                    </time>
+                  ) : (
+                    "—"
+                  )}
+                </td>
                 <td className="num">
                   {stage.duration_ms === null || stage.duration_ms === undefined ? "—" : formatDuration(stage.duration_ms)}
                 </td>

@@ -13,20 +13,20 @@ export function StateHistoryTable({ history }: { history: StateChange[] }) {
         <table className="table table--compact" aria-label="State history">
           <thead>
             <tr>
-              <th scope="col">At</th>
               <th scope="col">Status</th>
               <th scope="col">Stage</th>
+              <th scope="col">At</th>
               <th scope="col">Note</th>
             </tr>
           </thead>
           <tbody>
             {history.map((change, i) => (
-              <tr key={`${change.at}-${i}`}>
-                <td>{formatAbsolute(change.at)}</td>
+              <tr key={`${change.at}-${i}`} data-status={change.status}>
                 <td>
                   <StatusBadge status={change.status} />
                 </td>
                 <td>{change.stage ?? "—"}</td>
+                <td>{formatAbsolute(change.at)}</td>
                 <td>{change.note ?? ""}</td>
               </tr>
             ))}

@@ -1,28 +1,27 @@
-/** A select narrowing the runs list to one status; the choice is stored in the URL. */
-import { RUN_STATUSES } from "../../../api/types";
+/** Status checkboxes for the runs list: any number may be on; none means every status. */
+import { RUN_STATUSES, type RunStatus } from "../../../api/types";
 
 interface Props {
-  value: string | null;
-  onChange: (status: string | null) => void;
+  value: readonly RunStatus[];
+  onChange: (status: RunStatus[]) => void;
 }
 
 export function StatusFilter({ value, onChange }: Props) {
   return (
-    <label className="field field--inline">
-      <span>Status</span>
-      <select
-        value={value ?? ""}
-        onChange={(e) => {
-          onChange(e.target.value || null);
-        }}
-      >
-        <option value="">all</option>
-        {RUN_STATUSES.map((s) => (
-          <option key={s} value={s}>
-            {s}
-          </option>
-        ))}
-      </select>
-    </label>
+    <fieldset className="filter-status" aria-label="Status">
+      <legend>Status</legend>
+      {RUN_STATUSES.map((status) => (
+        <label key={status} className="check">
+          <input
+            type="checkbox"
+            checked={value.includes(status)}
+            onChange={(e) => {
+              onChange(e.target.checked ? [...value, status] : value.filter((s) => s !== status));
+            }}
+          />
+          {status}
+        </label>
+      ))}
+    </fieldset>
   );
 }
