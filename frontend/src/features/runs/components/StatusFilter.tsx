@@ -1,4 +1,5 @@
 /** Status checkboxes for the runs list: any number may be on; none means every status. */
+import { useState } from "react";
 import { RUN_STATUSES, type RunStatus } from "../../../api/types";
 
 interface Props {
@@ -7,6 +8,14 @@ interface Props {
 }
 
 export function StatusFilter({ value, onChange }: Props) {
+  // The URL update behind `onChange` lands in a transition; show the click at once and follow
+  // the URL again whenever it changes.
+  const [shown, setShown] = useState<readonly RunStatus[]>(value);
+  const [synced, setSynced] = useState(value);
+  if (synced !== value) {
+    setSynced(value);
+    setShown(value);
+  }
   return (
     <fieldset className="filter-status" aria-label="Status">
       <legend>Status</legend>
@@ -14,9 +23,11 @@ export function StatusFilter({ value, onChange }: Props) {
         <label key={status} className="check">
           <input
             type="checkbox"
-            checked={value.includes(status)}
+            checked={shown.includes(status)}
             onChange={(e) => {
-              onChange(e.target.checked ? [...value, status] : value.filter((s) => s !== status));
+              const next = e.target.checked ? [...shown, status] : shown.filter((s) => s !== status);
+              setShown(next);
+              onChange(next);
             }}
           />
           {status}
