@@ -6,6 +6,8 @@
 //! `security` the Host/Origin/token guard, `web` the embedded single-page app.
 
 pub mod api;
+pub mod audit_explain;
+pub mod audit_model;
 pub mod config;
 pub mod db;
 pub mod executor;

@@ -88,7 +88,7 @@ pub struct ErrorBody {
     pub details: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct TicketRef {
     pub key: String,
     pub title: String,
@@ -104,7 +104,7 @@ pub struct Ticket {
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct RepositoryRef {
     pub id: String,
     pub name: String,
@@ -119,7 +119,7 @@ pub struct JobRepository {
     pub base_ref: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct ProviderRef {
     pub id: Option<String>,
     pub kind: Option<String>,
@@ -146,7 +146,7 @@ pub struct RunError {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Usage {
     pub input_tokens: i64,
     pub output_tokens: i64,

@@ -15,6 +15,7 @@ diesel::table! {
         started_at -> Text,
         output_tail -> Nullable<Text>,
         pid -> Nullable<Integer>,
+        purpose -> Nullable<Text>,
     }
 }
 
@@ -100,6 +101,7 @@ diesel::table! {
         repair_attempts -> Integer,
         max_repair_attempts -> Integer,
         context_file -> Nullable<Text>,
+        base_ref -> Nullable<Text>,
     }
 }
 

@@ -76,6 +76,8 @@ pub struct CommandStart {
     pub cwd: Option<String>,
     /// The process id (also its process group id), when it started.
     pub pid: Option<u32>,
+    /// What it was for: `setup`, `validation`, `provider`, `review` or `worker` (git).
+    pub purpose: Option<String>,
 }
 
 /// How a recorded process ended.
@@ -232,6 +234,7 @@ impl EventSink for LocalSink {
                         commands::cwd.eq(&cmd.cwd),
                         commands::started_at.eq(&now),
                         commands::pid.eq(cmd.pid.map(|p| p as i32)),
+                        commands::purpose.eq(&cmd.purpose),
                     ))
                     .returning(commands::id)
                     .get_result(c)?;

@@ -2,6 +2,7 @@
 //! area. Handlers are free `async fn`s taking typed extractors and returning
 //! `Result<_, ApiError>`; queries live in `db`.
 
+pub mod audit;
 pub mod body;
 pub mod error;
 pub mod events;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(worker::configure)
             .configure(executors::configure)
             .configure(samples::configure)
+            .configure(audit::configure)
             .configure(openapi::configure)
             .default_service(web::to(api_not_found)),
     )

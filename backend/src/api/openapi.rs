@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::jobs::create_job, super::jobs::get_job, super::jobs::retry_job,
         super::runs::list_runs, super::runs::get_run, super::runs::cancel_run, super::runs::run_patch,
         super::executors::list_executors, super::samples::run_sample,
+        super::audit::list_audit, super::audit::get_audit, super::audit::get_diff, super::audit::export_audit,
         super::events::list_events, super::events::search_events, super::events::log_text,
         super::events::events_ndjson, super::stream::run_stream, super::stream::worker_stream,
         super::session::create_session, super::session::delete_session,
@@ -28,10 +29,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         crate::model::EventSearch, crate::model::ErrorEnvelope, crate::model::WorkerInfo,
         crate::model::Stage, crate::model::StateChange, super::runs::RunList, super::events::EventList,
         crate::jobspec::JobRequest, crate::jobspec::FieldError, crate::executor::Executor,
-        super::executors::ExecutorList,
+        super::executors::ExecutorList, crate::audit_model::TicketAudit, crate::audit_model::AuditList,
+        crate::audit_model::AuditListItem,
     )),
     tags(
-        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "probes"),
+        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "probes"),
     )
 )]
 pub struct ApiDoc;

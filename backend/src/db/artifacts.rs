@@ -15,6 +15,7 @@ pub struct RunSummary {
     pub repair_attempts: i32,
     pub max_repair_attempts: i32,
     pub context_file: Option<String>,
+    pub base_ref: Option<String>,
 }
 
 /// Creates or updates a run's artifacts row.
@@ -31,6 +32,7 @@ pub fn save_summary(
             run_artifacts::repair_attempts.eq(s.repair_attempts),
             run_artifacts::max_repair_attempts.eq(s.max_repair_attempts),
             run_artifacts::context_file.eq(&s.context_file),
+            run_artifacts::base_ref.eq(&s.base_ref),
         ))
         .on_conflict(run_artifacts::run_id)
         .do_update()
@@ -40,6 +42,7 @@ pub fn save_summary(
             run_artifacts::repair_attempts.eq(s.repair_attempts),
             run_artifacts::max_repair_attempts.eq(s.max_repair_attempts),
             run_artifacts::context_file.eq(&s.context_file),
+            run_artifacts::base_ref.eq(&s.base_ref),
         ))
         .execute(conn)?;
     Ok(())

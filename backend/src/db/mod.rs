@@ -5,6 +5,7 @@
 //! queries, and reads run on the blocking pool through [`Db::read`].
 
 pub mod artifacts;
+pub mod audit;
 pub mod events;
 pub mod jobs;
 pub mod rows;

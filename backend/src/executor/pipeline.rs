@@ -542,6 +542,7 @@ impl Pipeline {
             prepared.base_ref,
             &prepared.base_commit[..12.min(prepared.base_commit.len())]
         );
+        self.summary.base_ref = Some(prepared.base_ref.clone());
         self.prepared = Some(prepared);
         for argv in self.spec.validation.setup_commands.clone() {
             let out = self.command(&argv, &worktree, "setup", 1, "setup").await?;

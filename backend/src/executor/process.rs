@@ -272,6 +272,7 @@ pub async fn run(ctx: &RunCtx, spec: ProcessSpec) -> Result<ProcessOutcome, Proc
                 argv: spec.argv.iter().map(|a| ctx.redactor.redact(a)).collect(),
                 cwd: Some(spec.cwd.display().to_string()),
                 pid,
+                purpose: Some(spec.log_source.to_owned()),
             },
         )
         .await?;

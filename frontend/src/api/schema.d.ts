@@ -4,6 +4,70 @@
  */
 
 export interface paths {
+    "/api/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["export_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/runs/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/executors": {
         parameters: {
             query?: never;
@@ -312,6 +376,182 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuditCommand: {
+            /** Format: int32 */
+            attempt: number;
+            command: string;
+            cwd?: string | null;
+            /** Format: int64 */
+            duration_ms?: number | null;
+            /** Format: int32 */
+            exit_code?: number | null;
+            /** @description What it was for: `setup`, `validation`, `provider`, `worker` (the worker's git calls). */
+            purpose?: string | null;
+            /** @description `worker` or `provider`. */
+            source: string;
+            stage: string;
+            started_at: string;
+        };
+        AuditDiffGuard: {
+            flags: components["schemas"]["AuditFlag"][];
+            passed?: boolean | null;
+            ran: boolean;
+        };
+        AuditFile: {
+            /** Format: int64 */
+            additions: number;
+            /** @description `added`, `modified`, `deleted` or `renamed`. */
+            change: string;
+            /** Format: int64 */
+            deletions: number;
+            old_path?: string | null;
+            path: string;
+        };
+        AuditFinding: {
+            /** Format: int32 */
+            line?: number | null;
+            message: string;
+            path?: string | null;
+            severity: string;
+        };
+        AuditFlag: {
+            message: string;
+            path?: string | null;
+            rule: string;
+        };
+        /** @description A page of audit rows. */
+        AuditList: {
+            items: components["schemas"]["AuditListItem"][];
+            next_cursor?: string | null;
+        };
+        /** @description One row of `GET /audit/runs`. */
+        AuditListItem: {
+            /** Format: int64 */
+            additions: number;
+            /** Format: int32 */
+            attempt: number;
+            branch?: string | null;
+            /** Format: int64 */
+            deletions: number;
+            /** Format: int64 */
+            duration_ms?: number | null;
+            /** Format: int64 */
+            files_changed: number;
+            finished_at?: string | null;
+            job_id: string;
+            outcome: components["schemas"]["AuditOutcome"];
+            provider: components["schemas"]["ProviderRef"];
+            /** Format: int32 */
+            repair_attempts: number;
+            repository: components["schemas"]["RepositoryRef"];
+            review_fixes_ran: boolean;
+            run_id: string;
+            started_at?: string | null;
+            ticket: components["schemas"]["TicketRef"];
+            usage: components["schemas"]["Usage"];
+            validation_passed?: boolean | null;
+        };
+        AuditOutcome: {
+            failed_stage?: string | null;
+            reason?: string | null;
+            reason_code?: string | null;
+            status: string;
+        };
+        AuditProvider: {
+            id?: string | null;
+            kind?: string | null;
+            model?: string | null;
+            version?: string | null;
+        };
+        AuditRecordOutcome: {
+            /** @description A plain-language sentence built from the record. */
+            explanation: string;
+            failed_stage?: string | null;
+            reason?: string | null;
+            reason_code?: string | null;
+            status: string;
+        };
+        AuditRepair: {
+            /** Format: int32 */
+            attempts: number;
+            /** Format: int32 */
+            max_attempts: number;
+            ran: boolean;
+            succeeded?: boolean | null;
+        };
+        AuditRepository: {
+            base_commit?: string | null;
+            base_ref?: string | null;
+            branch?: string | null;
+            head_commit?: string | null;
+            id: string;
+            name: string;
+            pushed: boolean;
+            url: string;
+        };
+        AuditRetention: {
+            audit_expires_at?: string | null;
+            events_retained: boolean;
+        };
+        AuditReview: {
+            approved?: boolean | null;
+            findings: components["schemas"]["AuditFinding"][];
+            fixes_ran: boolean;
+            ran: boolean;
+        };
+        AuditRun: {
+            /** Format: int32 */
+            attempt: number;
+            created_at: string;
+            /** Format: int64 */
+            duration_ms?: number | null;
+            finished_at?: string | null;
+            id: string;
+            job_id: string;
+            started_at?: string | null;
+            status: string;
+        };
+        AuditStage: {
+            /** Format: int32 */
+            attempt: number;
+            /** Format: int64 */
+            duration_ms?: number | null;
+            finished_at?: string | null;
+            name: string;
+            started_at?: string | null;
+            status: string;
+            summary?: string | null;
+        };
+        AuditTicket: {
+            key: string;
+            source?: string | null;
+            title: string;
+            url?: string | null;
+        };
+        AuditTool: {
+            /** Format: int64 */
+            count: number;
+            /** Format: int64 */
+            errors: number;
+            name: string;
+        };
+        AuditValidation: {
+            commands: components["schemas"]["AuditValidationCommand"][];
+            mode: string;
+            passed?: boolean | null;
+        };
+        AuditValidationCommand: {
+            /** Format: int32 */
+            attempt: number;
+            command: string;
+            /** Format: int64 */
+            duration_ms?: number | null;
+            /** Format: int32 */
+            exit_code?: number | null;
+            output_tail?: string | null;
+            stage: string;
+            timed_out: boolean;
+        };
         /** @description A command: an argv array, or one string split shell-style (never run through a shell). */
         CommandInput: string[] | string;
         DiffGuardInput: {
@@ -557,6 +797,25 @@ export interface components {
             title: string;
             url?: string | null;
         };
+        /** @description The `mergeloom.ticket-audit.v1` record of one terminal run. */
+        TicketAudit: {
+            commands: components["schemas"]["AuditCommand"][];
+            diff_guard: components["schemas"]["AuditDiffGuard"];
+            files: components["schemas"]["AuditFile"][];
+            outcome: components["schemas"]["AuditRecordOutcome"];
+            provider: components["schemas"]["AuditProvider"];
+            repair: components["schemas"]["AuditRepair"];
+            repository: components["schemas"]["AuditRepository"];
+            retention: components["schemas"]["AuditRetention"];
+            review: components["schemas"]["AuditReview"];
+            run: components["schemas"]["AuditRun"];
+            schema: string;
+            stages: components["schemas"]["AuditStage"][];
+            ticket: components["schemas"]["AuditTicket"];
+            tools: components["schemas"]["AuditTool"][];
+            usage: components["schemas"]["Usage"];
+            validation: components["schemas"]["AuditValidation"];
+        };
         TicketInput: {
             body?: string | null;
             key?: string | null;
@@ -608,6 +867,209 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    export_audit: {
+        parameters: {
+            query?: {
+                /** @description Comma list of terminal statuses. */
+                status?: string;
+                /** @description Comma list of reason codes. */
+                reason_code?: string;
+                /** @description `passed`, `failed` or `none`. */
+                validation?: string;
+                repair_ran?: boolean;
+                review_fixes_ran?: boolean;
+                provider?: string;
+                /** @description Repository id or name. */
+                repository?: string;
+                /** @description Ticket key. */
+                ticket?: string;
+                branch?: string;
+                /** @description Finished at or after (RFC 3339). */
+                since?: string;
+                /** @description Finished before (RFC 3339). */
+                until?: string;
+                q?: string;
+                limit?: number;
+                cursor?: string;
+                /** @description Export only: `csv` or `ndjson`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV (header per API.md) or NDJSON of audit rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description Comma list of terminal statuses. */
+                status?: string;
+                /** @description Comma list of reason codes. */
+                reason_code?: string;
+                /** @description `passed`, `failed` or `none`. */
+                validation?: string;
+                repair_ran?: boolean;
+                review_fixes_ran?: boolean;
+                provider?: string;
+                /** @description Repository id or name. */
+                repository?: string;
+                /** @description Ticket key. */
+                ticket?: string;
+                branch?: string;
+                /** @description Finished at or after (RFC 3339). */
+                since?: string;
+                /** @description Finished before (RFC 3339). */
+                until?: string;
+                q?: string;
+                limit?: number;
+                cursor?: string;
+                /** @description Export only: `csv` or `ndjson`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditList"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_audit: {
+        parameters: {
+            query?: {
+                /** @description `1` adds `Content-Disposition: attachment`. */
+                download?: string;
+            };
+            header?: never;
+            path: {
+                /** @description run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketAudit"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description the run has not ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description removed by retention */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_diff: {
+        parameters: {
+            query?: {
+                /** @description The file's path (its new path for renames). */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/x-diff": string;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_executors: {
         parameters: {
             query?: never;
