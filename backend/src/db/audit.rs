@@ -238,6 +238,9 @@ fn items(conn: &mut SqliteConnection, rows: Vec<RunRow>) -> Result<Vec<AuditList
         .collect())
 }
 
+/// `review_approved, review_fixes_ran, repair_attempts, max_repair_attempts, base_ref`.
+type ArtifactCols = (Option<bool>, bool, i32, i32, Option<String>);
+
 /// Why a record cannot be served.
 #[derive(Debug)]
 pub enum RecordError {
@@ -287,7 +290,7 @@ pub fn record(conn: &mut SqliteConnection, run_id: &str) -> Result<TicketAudit, 
         .find(&run.repository_id)
         .select(RepositoryRow::as_select())
         .first(conn)?;
-    let art: Option<(Option<bool>, bool, i32, i32, Option<String>)> = run_artifacts::table
+    let art: Option<ArtifactCols> = run_artifacts::table
         .find(run_id)
         .select((
             run_artifacts::review_approved,
@@ -448,7 +451,7 @@ pub fn record(conn: &mut SqliteConnection, run_id: &str) -> Result<TicketAudit, 
                     line,
                 })
                 .collect(),
-            fixes_ran: fixes_ran,
+            fixes_ran,
         },
         diff_guard: AuditDiffGuard {
             ran: stage_ran("diff_guard"),
