@@ -6,9 +6,12 @@
 //! - `stream`: SSE resume with no gap and no duplicate, lagging clients, the worker-wide stream.
 //! - `process`: the binary itself (data-directory lock, SIGTERM, non-loopback without a token).
 
+mod audit;
 mod contract;
 mod executor;
 mod process;
 mod security;
 mod stream;
 mod support;
+mod web;
+
