@@ -176,57 +176,31 @@ fn items(conn: &mut SqliteConnection, rows: Vec<RunRow>) -> Result<Vec<AuditList
         .iter()
         .map(|(id, r, f)| (id.as_str(), (*r, *f)))
         .collect();
-    let repo_ids: Vec<&str> = rows.iter().map(|r| r.repository_id.as_str()).collect();
-    let repos: Vec<RepositoryRow> = repositories::table
-        .filter(repositories::id.eq_any(&repo_ids))
-        .select(RepositoryRow::as_select())
-        .load(conn)?;
-    Ok(rows
+    // The run's own view (ticket, repository, provider, usage, duration) is the Runs API's.
+    let views = super::runs::to_models(conn, rows)?;
+    Ok(views
         .into_iter()
         .map(|r| {
             let (n, add, del) = files.get(r.id.as_str()).copied().unwrap_or_default();
             let (repairs, fixes) = arts.get(r.id.as_str()).copied().unwrap_or_default();
-            let repo = repos.iter().find(|x| x.id == r.repository_id);
-            let duration_ms = match (&r.started_at, &r.finished_at) {
-                (Some(s), Some(f)) => crate::time::millis_between(s, f),
-                _ => None,
-            };
             AuditListItem {
-                ticket: model::TicketRef {
-                    key: r.ticket_key.clone(),
-                    title: r.ticket_title.clone(),
-                    url: r.ticket_url.clone(),
-                },
-                repository: model::RepositoryRef {
-                    id: r.repository_id.clone(),
-                    name: repo.map(|x| x.name.clone()).unwrap_or_default(),
-                    url: repo.map(|x| x.url.clone()).unwrap_or_default(),
-                },
-                provider: model::ProviderRef {
-                    id: r.provider_id.clone(),
-                    kind: r.provider_id.clone(),
-                    model: r.provider_model.clone(),
-                },
                 outcome: AuditOutcome {
                     status: r.status.clone(),
-                    reason_code: r.reason_code.clone(),
-                    reason: r.reason.clone(),
-                    failed_stage: r.failed_stage.clone(),
+                    reason_code: r.outcome.as_ref().map(|o| o.reason_code.clone()),
+                    reason: r.outcome.as_ref().and_then(|o| o.reason.clone()),
+                    failed_stage: r.outcome.as_ref().and_then(|o| o.failed_stage.clone()),
                 },
-                usage: model::Usage {
-                    input_tokens: r.input_tokens,
-                    output_tokens: r.output_tokens,
-                    cache_read_tokens: r.cache_read_tokens,
-                    cost_usd: r.cost_usd,
-                    estimated: r.usage_estimated,
-                },
-                validation_passed: r.validation_passed,
+                validation_passed: r.validation.passed,
                 repair_attempts: repairs,
                 review_fixes_ran: fixes,
                 files_changed: n,
                 additions: add,
                 deletions: del,
-                duration_ms,
+                duration_ms: r.duration_ms,
+                ticket: r.ticket,
+                repository: r.repository,
+                provider: r.provider,
+                usage: r.usage,
                 run_id: r.id,
                 job_id: r.job_id,
                 attempt: r.attempt,
