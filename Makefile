@@ -69,6 +69,7 @@ test:
 bench: build
 	cargo bench --profile dev --bench core
 	cargo bench --profile dev --bench runs
+	cargo bench --profile dev --bench audit
 
 ## openapi: regenerate backend/openapi.json and the frontend's generated types
 openapi: backend frontend-deps

@@ -55,7 +55,7 @@ pub fn explain(r: &TicketAudit) -> String {
                 _ => "no validation ran".to_owned(),
             };
             format!(
-                "Completed: {validation}; {files} file{} committed{pushed} on `{branch}`.",
+                "Completed and published: {validation}; {files} file{} committed{pushed} on `{branch}`.",
                 if files == 1 { "" } else { "s" }
             )
         }

@@ -1230,6 +1230,28 @@ impl Pipeline {
             .await;
         let mut note = String::from("run summary recorded");
         if let Some(p) = &self.prepared {
+            if end.reason_code != "published"
+                && end.reason_code != "published_with_advisory_failures"
+            {
+                // Unpublished runs still say which files they touched (and how), for the audit.
+                let git = Git {
+                    ctx: &ctx,
+                    stage: "finalize",
+                    attempt: 1,
+                    auth_env: Vec::new(),
+                };
+                match unpublished_changes(&git, p, &self.spec.repository.clone_url).await {
+                    Ok(files) if files.is_empty() => {}
+                    Ok(files) => {
+                        note.push_str(&format!(
+                            "; {} changed files recorded (not published)",
+                            files.len()
+                        ));
+                        let _ = sink.file_changes(self.run_id, files).await;
+                    }
+                    Err(e) => note.push_str(&format!("; changed files not recorded: {e}")),
+                }
+            }
             if self.settings.keep_workspaces {
                 note.push_str(&format!("; worktree kept at {}", p.worktree.display()));
             } else {
@@ -1277,6 +1299,28 @@ impl Pipeline {
             .await;
         end
     }
+}
+
+/// The worktree's change against the base (files with their diffs), for a run that did not
+/// publish.
+async fn unpublished_changes(
+    git: &Git<'_>,
+    p: &Prepared,
+    clone_url: &str,
+) -> Result<Vec<crate::sink::FileChange>, GitError> {
+    if !p.worktree.exists() {
+        return Ok(Vec::new());
+    }
+    workspace::sanitize(&p.mirror, clone_url).map_err(|e| GitError::Failed {
+        command: "sanitize".into(),
+        detail: e.to_string(),
+    })?;
+    let tree = workspace::snapshot_tree(git, &p.worktree).await?;
+    let mut files = workspace::file_changes(git, &p.worktree, &p.base_commit, &tree).await?;
+    for f in &mut files {
+        f.diff = Some(workspace::file_diff(git, &p.worktree, &p.base_commit, &tree, f).await?);
+    }
+    Ok(files)
 }
 
 /// Reads the review verdict: `{"approved": bool, "findings": [...]}`.

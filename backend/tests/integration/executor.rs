@@ -28,8 +28,8 @@ const CANCEL_DEADLINE: Duration = Duration::from_secs(2);
 /// The binary exits within 5 s of SIGTERM.
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
 
-const BUGGY_CALC: &str = "def add(a, b):\n    return a - b\n";
-const FIXED_CALC: &str = "def add(a, b):\n    return a + b\n";
+pub(crate) const BUGGY_CALC: &str = "def add(a, b):\n    return a - b\n";
+pub(crate) const FIXED_CALC: &str = "def add(a, b):\n    return a + b\n";
 const TEST_CALC: &str = "import unittest\n\nfrom calc import add\n\n\nclass AddTest(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n\n\nif __name__ == \"__main__\":\n    unittest.main()\n";
 
 /// Every agent script starts with this: the step from the environment, the prompt from stdin,
@@ -63,7 +63,7 @@ def sleeping_child(seconds):
 // ---------------------------------------------------------------------------------------------
 
 /// Runs git in `dir` (never with hooks), asserting success; returns stdout.
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = std::process::Command::new("git")
         .args([
             "-c",
@@ -88,13 +88,13 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// A bare remote (HEAD → main) seeded with the calc project, plus a place for agent scripts.
-struct Repo {
-    dir: TempDir,
-    remote: PathBuf,
+pub(crate) struct Repo {
+    pub(crate) dir: TempDir,
+    pub(crate) remote: PathBuf,
 }
 
 impl Repo {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the repository");
         let remote = dir.path().join("remote.git");
         git(
@@ -116,19 +116,19 @@ impl Repo {
         Self { dir, remote }
     }
 
-    fn remote_url(&self) -> String {
+    pub(crate) fn remote_url(&self) -> String {
         self.remote.to_string_lossy().into_owned()
     }
 
     /// A scratch directory next to the repository (markers, logs).
-    fn scratch(&self, name: &str) -> PathBuf {
+    pub(crate) fn scratch(&self, name: &str) -> PathBuf {
         let p = self.dir.path().join(name);
         fs::create_dir_all(&p).expect("scratch dir");
         p
     }
 
     /// Writes an agent script (prelude + `body`) and returns its absolute path.
-    fn agent(&self, name: &str, body: &str) -> String {
+    pub(crate) fn agent(&self, name: &str, body: &str) -> String {
         let path = self.dir.path().join("agents").join(format!("{name}.py"));
         fs::write(&path, format!("{AGENT_PRELUDE}{body}\n")).expect("write the agent");
         path.to_string_lossy().into_owned()
@@ -136,7 +136,7 @@ impl Repo {
 
     /// A job on this repository with this agent: required validation by unittest, no repairs,
     /// no review, push.
-    fn job(&self, key: &str, agent: &str) -> Value {
+    pub(crate) fn job(&self, key: &str, agent: &str) -> Value {
         json!({
             "ticket": {"key": key, "title": "Fix add"},
             "repository": {"url": self.remote_url()},
@@ -148,14 +148,14 @@ impl Repo {
         })
     }
 
-    fn main_commit(&self) -> String {
+    pub(crate) fn main_commit(&self) -> String {
         git(&self.remote, &["rev-parse", "refs/heads/main"])
             .trim()
             .to_owned()
     }
 
     /// The remote's commit for `branch`, if it has the branch.
-    fn remote_branch(&self, branch: &str) -> Option<String> {
+    pub(crate) fn remote_branch(&self, branch: &str) -> Option<String> {
         let out = git(
             &self.remote,
             &["ls-remote", ".", &format!("refs/heads/{branch}")],
@@ -169,7 +169,7 @@ impl Repo {
     }
 
     /// Branch names on the remote.
-    fn remote_branches(&self) -> Vec<String> {
+    pub(crate) fn remote_branches(&self) -> Vec<String> {
         git(
             &self.remote,
             &["for-each-ref", "--format=%(refname:short)", "refs/heads/"],
@@ -182,12 +182,12 @@ impl Repo {
 
 /// An HTTP client for one worker.
 #[derive(Clone)]
-struct Api {
-    base: String,
-    http: reqwest::Client,
+pub(crate) struct Api {
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
 }
 
-fn is_terminal(status: &str) -> bool {
+pub(crate) fn is_terminal(status: &str) -> bool {
     matches!(status, "completed" | "blocked" | "failed" | "cancelled")
 }
 
@@ -201,7 +201,7 @@ impl Api {
         Self { base, http }
     }
 
-    async fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -212,7 +212,7 @@ impl Api {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
-    async fn text(&self, path: &str) -> String {
+    pub(crate) async fn text(&self, path: &str) -> String {
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -225,7 +225,7 @@ impl Api {
             .unwrap_or_else(|e| panic!("GET {path} body: {e}"))
     }
 
-    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let resp = self
             .http
             .post(format!("{}{path}", self.base))
@@ -238,20 +238,25 @@ impl Api {
     }
 
     /// Submits a job; returns the run id.
-    async fn submit(&self, job: &Value) -> String {
+    pub(crate) async fn submit(&self, job: &Value) -> String {
         let (status, body) = self.post("/api/v1/jobs", job).await;
         assert_eq!(status, 201, "job submission: {body}");
         s(&body, "/run/id")
     }
 
-    async fn run(&self, id: &str) -> Value {
+    pub(crate) async fn run(&self, id: &str) -> Value {
         let (status, body) = self.get(&format!("/api/v1/runs/{id}")).await;
         assert_eq!(status, 200, "GET run {id}: {body}");
         body
     }
 
     /// Polls the run until `pred` holds.
-    async fn wait_run(&self, id: &str, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn wait_run(
+        &self,
+        id: &str,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         let start = Instant::now();
         loop {
             let run = self.run(id).await;
@@ -266,13 +271,13 @@ impl Api {
         }
     }
 
-    async fn wait_terminal(&self, id: &str) -> Value {
+    pub(crate) async fn wait_terminal(&self, id: &str) -> Value {
         self.wait_run(id, "terminal", |r| is_terminal(&s(r, "/status")))
             .await
     }
 
     /// Every event of the run, paged with `after`.
-    async fn events(&self, id: &str) -> Vec<Value> {
+    pub(crate) async fn events(&self, id: &str) -> Vec<Value> {
         let mut all: Vec<Value> = Vec::new();
         loop {
             let after = all.last().map_or(0, |e| i(e, "/seq"));
@@ -289,7 +294,7 @@ impl Api {
     }
 
     /// Polls the run's events until one matches.
-    async fn wait_event(&self, id: &str, what: &str, pred: impl Fn(&Value) -> bool) {
+    pub(crate) async fn wait_event(&self, id: &str, what: &str, pred: impl Fn(&Value) -> bool) {
         let start = Instant::now();
         loop {
             let events = self.events(id).await;
@@ -306,7 +311,7 @@ impl Api {
     }
 
     /// Waits for the `ready` line the long-running agents print once their child is started.
-    async fn wait_ready(&self, id: &str) {
+    pub(crate) async fn wait_ready(&self, id: &str) {
         self.wait_event(id, "the agent's ready line", |e| {
             e["kind"] == "log" && e["text"].as_str().is_some_and(|t| t.trim() == "ready")
         })
@@ -314,7 +319,7 @@ impl Api {
     }
 
     /// Waits until no executor is busy (a cancelled run's executor has finalized it).
-    async fn wait_executors_idle(&self) {
+    pub(crate) async fn wait_executors_idle(&self) {
         let start = Instant::now();
         loop {
             let (status, body) = self.get("/api/v1/executors").await;
@@ -333,7 +338,7 @@ impl Api {
 }
 
 /// A string at a JSON pointer.
-fn s(v: &Value, pointer: &str) -> String {
+pub(crate) fn s(v: &Value, pointer: &str) -> String {
     v.pointer(pointer)
         .and_then(Value::as_str)
         .unwrap_or_else(|| panic!("no string at {pointer} in {v:#}"))
@@ -341,21 +346,21 @@ fn s(v: &Value, pointer: &str) -> String {
 }
 
 /// An integer at a JSON pointer.
-fn i(v: &Value, pointer: &str) -> i64 {
+pub(crate) fn i(v: &Value, pointer: &str) -> i64 {
     v.pointer(pointer)
         .and_then(Value::as_i64)
         .unwrap_or_else(|| panic!("no integer at {pointer} in {v:#}"))
 }
 
 /// The in-process worker on its own data directory.
-struct Worker {
-    server: RunningServer,
-    api: Api,
-    data: TempDir,
+pub(crate) struct Worker {
+    pub(crate) server: RunningServer,
+    pub(crate) api: Api,
+    pub(crate) data: TempDir,
 }
 
 /// Starts a worker with one executor, after letting the test adjust the configuration.
-async fn worker(adjust: impl FnOnce(&mut Config)) -> Worker {
+pub(crate) async fn worker(adjust: impl FnOnce(&mut Config)) -> Worker {
     let data = tempfile::tempdir().expect("temp data dir");
     let mut config = Config::for_data_dir(data.path().to_path_buf());
     config.executors = 1;
@@ -366,7 +371,7 @@ async fn worker(adjust: impl FnOnce(&mut Config)) -> Worker {
 }
 
 impl Worker {
-    fn worktree(&self, run_id: &str) -> PathBuf {
+    pub(crate) fn worktree(&self, run_id: &str) -> PathBuf {
         self.data
             .path()
             .join("workspaces")
@@ -374,7 +379,7 @@ impl Worker {
             .join(run_id)
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.server.stop().await;
         drop(self.data);
     }
@@ -459,7 +464,7 @@ impl Bin {
 
 /// Live (non-zombie) processes whose environment has `MERGELOOM_RUN_ID=<run id>`, as
 /// `"pid cmdline"`.
-fn run_processes(run_id: &str) -> Vec<String> {
+pub(crate) fn run_processes(run_id: &str) -> Vec<String> {
     let marker = format!("MERGELOOM_RUN_ID={run_id}");
     let mut found = Vec::new();
     let Ok(entries) = fs::read_dir("/proc") else {
@@ -514,7 +519,12 @@ async fn wait_no_processes(
 }
 
 /// Asserts status, reason code and failed stage of a terminal run.
-fn assert_outcome(run: &Value, status: &str, reason_code: &str, failed_stage: Option<&str>) {
+pub(crate) fn assert_outcome(
+    run: &Value,
+    status: &str,
+    reason_code: &str,
+    failed_stage: Option<&str>,
+) {
     let got = (
         run["status"].as_str(),
         run.pointer("/outcome/status").and_then(Value::as_str),
@@ -537,7 +547,7 @@ fn assert_outcome(run: &Value, status: &str, reason_code: &str, failed_stage: Op
 }
 
 /// The run's stages as `(name, attempt, status)` in the order the API lists them.
-fn stages(run: &Value) -> Vec<(String, i64, String)> {
+pub(crate) fn stages(run: &Value) -> Vec<(String, i64, String)> {
     run["stages"]
         .as_array()
         .unwrap_or_else(|| panic!("no stages in {run:#}"))
@@ -546,7 +556,7 @@ fn stages(run: &Value) -> Vec<(String, i64, String)> {
         .collect()
 }
 
-fn st(name: &str, attempt: i64, status: &str) -> (String, i64, String) {
+pub(crate) fn st(name: &str, attempt: i64, status: &str) -> (String, i64, String) {
     (name.to_owned(), attempt, status.to_owned())
 }
 
