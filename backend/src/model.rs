@@ -266,7 +266,7 @@ pub struct Event {
     pub attempt: Option<i32>,
     pub stream: Option<String>,
     pub text: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub data: Option<serde_json::Value>,
 }
 

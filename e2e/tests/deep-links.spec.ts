@@ -19,13 +19,20 @@ test("an unknown run id shows 'run not found' inside the shell", async ({ page }
   await expect(page.getByText("Run not found")).toBeVisible();
 });
 
-test("/live/x loads the shell, which shows its own not-found page", async ({ page }) => {
-  const response = await page.goto("/live/x");
+test("an unknown client path loads the shell, which shows its own not-found page", async ({ page }) => {
+  const response = await page.goto("/no-such-page/x");
   expect(response?.status()).toBe(200);
   expect(response?.headers()["content-type"]).toContain("text/html");
   await expect(page.getByRole("link", { name: "MergeLoom worker" })).toBeVisible();
   await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});
+
+test("/live/<unknown job> loads the shell, which says the job is not found", async ({ page }) => {
+  const response = await page.goto("/live/x");
+  expect(response?.status()).toBe(200);
+  await expect(page.getByRole("link", { name: "MergeLoom worker" })).toBeVisible();
+  await expect(page.getByText("Job not found")).toBeVisible();
 });
 
 test("unknown API paths answer the JSON 404, never the app", async ({ api }) => {

@@ -360,7 +360,7 @@ pub async fn run(ctx: &RunCtx, spec: ProcessSpec) -> Result<ProcessOutcome, Proc
         ctx.clone(),
         spec.stage.clone(),
         spec.attempt,
-        spec.log_source,
+        (spec.log_source, cmd_id),
         rx,
     ));
 
@@ -561,7 +561,7 @@ async fn collect(
     ctx: RunCtx,
     stage: String,
     attempt: i32,
-    source: &'static str,
+    (source, command_id): (&'static str, i32),
     mut rx: mpsc::Receiver<Chunk>,
 ) -> (String, String) {
     let mut output: VecDeque<u8> = VecDeque::new();
@@ -586,9 +586,12 @@ async fn collect(
                         output.pop_front();
                     }
                     let mut e = NewEvent::log(&stage, attempt, c.stream, source, text);
-                    if c.partial {
-                        e.data = Some(serde_json::json!({"source": source, "partial": true}));
-                    }
+                    // `command_id` ties the output to its `command.started`/`finished` pair.
+                    e.data = Some(if c.partial {
+                        serde_json::json!({"source": source, "command_id": command_id, "partial": true})
+                    } else {
+                        serde_json::json!({"source": source, "command_id": command_id})
+                    });
                     pending.push(e);
                 }
             }

@@ -14,4 +14,3 @@ mod security;
 mod stream;
 mod support;
 mod web;
-

@@ -53,9 +53,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** Sends a request to `path` (starting with /api/) and resolves with the parsed JSON body. */
-export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+/** Sends a request and returns the successful response; failures become an ApiError. */
+async function send(path: string, accept: string, options: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
   let body: string | undefined;
   if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -79,11 +79,23 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     if (error.status === 401) unauthorizedListener?.();
     throw error;
   }
+  return response;
+}
+
+/** Sends a request to `path` (starting with /api/) and resolves with the parsed JSON body. */
+export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await send(path, "application/json", options);
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   if (text === "") return undefined as T;
   const parsed: unknown = JSON.parse(text);
   return parsed as T;
+}
+
+/** A GET of a plain-text resource (a diff, a log); errors still come back as the JSON envelope. */
+export async function apiGetText(path: string, signal?: AbortSignal): Promise<string> {
+  const response = await send(path, "text/plain, text/x-diff, */*", { signal });
+  return response.text();
 }
 
 /** Shorthand for a GET. */

@@ -575,7 +575,9 @@ export interface components {
         Event: {
             /** Format: int32 */
             attempt?: number | null;
-            data?: Record<string, never> | null;
+            data?: {
+                [key: string]: unknown;
+            } | null;
             kind: string;
             /** Format: int64 */
             seq: number;

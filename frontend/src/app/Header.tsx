@@ -34,6 +34,7 @@ export function Header() {
           Home
         </NavLink>
         <NavLink to="/runs">Runs</NavLink>
+        <NavLink to="/audit">Audit</NavLink>
       </nav>
       <span className={`stream-state stream-state--${stream}`} data-testid="stream-state" title="Worker event stream">
         {STREAM_LABEL[stream]}

@@ -1,6 +1,8 @@
 /** Client routes. Every path renders inside the shell; unknown ones get the not-found page. */
 import { createBrowserRouter } from "react-router";
+import { AuditDetailPage, AuditListPage } from "../features/audit";
 import { HomePage } from "../features/home";
+import { LivePage } from "../features/live";
 import { RunDetailPage, RunsPage } from "../features/runs";
 import { NotFoundPage } from "./NotFoundPage";
 import { RouteError } from "./RouteError";
@@ -15,6 +17,9 @@ export function createRouter() {
         { index: true, element: <HomePage /> },
         { path: "runs", element: <RunsPage /> },
         { path: "runs/:runId", element: <RunDetailPage /> },
+        { path: "live/:jobId", element: <LivePage /> },
+        { path: "audit", element: <AuditListPage /> },
+        { path: "audit/:runId", element: <AuditDetailPage /> },
         { path: "*", element: <NotFoundPage /> },
       ],
     },

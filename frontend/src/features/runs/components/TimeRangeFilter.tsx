@@ -5,15 +5,17 @@
 import { fromLocalInputValue, presetSince, TIME_PRESETS, toLocalInputValue } from "../filters";
 
 interface Props {
+  /** What the range applies to ("Created" for runs, "Finished" for audit records). */
+  legend?: string;
   since: string | undefined;
   until: string | undefined;
   onChange: (range: { since?: string | undefined; until?: string | undefined }) => void;
 }
 
-export function TimeRangeFilter({ since, until, onChange }: Props) {
+export function TimeRangeFilter({ legend = "Created", since, until, onChange }: Props) {
   return (
     <fieldset className="filter-time" aria-label="Time range">
-      <legend>Created</legend>
+      <legend>{legend}</legend>
       {TIME_PRESETS.map((preset) => (
         <button
           key={preset.label}

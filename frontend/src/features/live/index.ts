@@ -1,0 +1,2 @@
+/** The live stream viewer's public surface: its page for the router. */
+export { LivePage } from "./components/LivePage";
