@@ -28,6 +28,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the OpenAPI document the server serves at /api/v1/openapi.json.
     Openapi,
+    /// Benchmark support: store a finished run with N log events in a data directory (direct SQL;
+    /// the worker must not be running on it). Prints `{"job_id", "run_id"}`.
+    SeedRun(SeedArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -105,6 +108,16 @@ pub struct ServeArgs {
     /// Output a run may produce before it is stopped (`failed/output_limit`).
     #[arg(long, env = "JCA_WORKER_OUTPUT_LIMIT_BYTES_PER_RUN", default_value_t = 256 * 1024 * 1024)]
     pub output_limit_bytes_per_run: u64,
+}
+
+/// Arguments of `seed-run`.
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    #[arg(long, default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Log events to store.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: u64,
 }
 
 /// Errors that stop the worker from starting.

@@ -18,6 +18,7 @@ pub mod model;
 pub mod providers;
 pub mod samples;
 pub mod schema;
+pub mod seed;
 pub mod security;
 pub mod server;
 pub mod settings;

@@ -7,6 +7,21 @@ use mergeloom_worker::server;
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::SeedRun(args) => {
+            match mergeloom_worker::seed::seed_run(&args.data_dir, args.events) {
+                Ok((job_id, run_id)) => {
+                    println!(
+                        "{}",
+                        serde_json::json!({"job_id": job_id, "run_id": run_id})
+                    );
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("mergeloom-worker: seed-run: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
         Command::Openapi => {
             print!("{}", mergeloom_worker::api::openapi::document());
             std::process::ExitCode::SUCCESS
