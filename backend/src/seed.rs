@@ -11,6 +11,9 @@ use diesel::sqlite::SqliteConnection;
 
 use crate::db::{DB_FILE, Db, DbError};
 use crate::ids::{JobId, RepositoryId, RunId};
+use crate::jobspec::{
+    JobSpec, SpecDiffGuard, SpecProvider, SpecRepository, SpecTicket, SpecValidation,
+};
 use crate::live::Hub;
 
 /// Stage names and their share of the events, in order.
@@ -45,11 +48,49 @@ pub fn seed_run(data_dir: &Path, events: u64) -> Result<(String, String), DbErro
     let (repo, job, run) = (RepositoryId::new(), JobId::new(), RunId::new());
     let now = crate::time::now();
     let total = events.max(STAGES.len() as u64 * 2);
+    let url = format!("/bench/seed-{repo}");
+    let spec = JobSpec {
+        ticket: SpecTicket {
+            key: "SEED-1".into(),
+            title: format!("Seeded run with {total} events"),
+            body: None,
+            url: None,
+            source: Some("seed".into()),
+        },
+        repository: SpecRepository {
+            clone_url: url.clone(),
+            canonical_url: url.clone(),
+            name: "bench/seed".into(),
+            base_ref: Some("main".into()),
+        },
+        provider: SpecProvider {
+            id: Some("command".into()),
+            model: None,
+            command: None,
+        },
+        validation: SpecValidation {
+            mode: Some("required".into()),
+            setup_commands: Vec::new(),
+            commands: Vec::new(),
+        },
+        max_repair_attempts: None,
+        review_enabled: false,
+        diff_guard: SpecDiffGuard {
+            max_files: None,
+            max_lines: None,
+            protected_paths: Vec::new(),
+        },
+        push: false,
+    };
+    // A JSON string literal for SQL: single quotes doubled.
+    let spec_sql = serde_json::to_string(&spec)
+        .map_err(|e| DbError::Conflict(e.to_string()))?
+        .replace('\'', "''");
     let mut sql = format!(
         "BEGIN;
-         INSERT INTO repositories (id, url, name, created_at) VALUES ('{repo}', '/bench/seed-{repo}', 'bench/seed', '{now}');
-         INSERT INTO jobs (id, repository_id, ticket_key, ticket_title, spec, created_at)
-           VALUES ('{job}', '{repo}', 'SEED-1', 'Seeded run with {total} events', '{{}}', '{now}');
+         INSERT INTO repositories (id, url, name, created_at) VALUES ('{repo}', '{url}', 'bench/seed', '{now}');
+         INSERT INTO jobs (id, repository_id, ticket_key, ticket_title, ticket_source, spec, created_at)
+           VALUES ('{job}', '{repo}', 'SEED-1', 'Seeded run with {total} events', 'seed', '{spec_sql}', '{now}');
          INSERT INTO runs (id, job_id, attempt, status, stage, repository_id, ticket_key, ticket_title, provider_id,
                            branch, created_at, started_at, finished_at, reason_code, reason, validation_mode,
                            validation_passed, event_count, last_event_seq)
@@ -99,4 +140,34 @@ pub fn seed_run(data_dir: &Path, events: u64) -> Result<(String, String), DbErro
     sql.push_str("COMMIT; PRAGMA wal_checkpoint(TRUNCATE);");
     c.batch_execute(&sql)?;
     Ok((job.to_string(), run.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seeded_run_is_a_readable_job_with_every_event() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (job, run) = seed_run(dir.path(), 1000).expect("seed");
+        let db = Db::open(dir.path(), Hub::new()).expect("open");
+        let rt = tokio::runtime::Runtime::new().expect("rt");
+        let (j, r, n) = rt
+            .block_on(db.read(move |c| {
+                let j = crate::db::jobs::find(c, &job)?;
+                let r = crate::db::runs::detail(c, &run)?;
+                let n: i64 = crate::schema::events::table
+                    .filter(crate::schema::events::run_id.eq(&run))
+                    .count()
+                    .get_result(c)?;
+                Ok((j, r, n))
+            }))
+            .expect("read");
+        assert_eq!(j.expect("job").ticket.key, "SEED-1");
+        let r = r.expect("run");
+        assert_eq!((r.last_event_seq, n), (1000, 1000));
+        let stages = r.stages.expect("stages");
+        assert_eq!(stages.first().and_then(|s| s.first_seq), Some(1));
+        assert_eq!(stages.last().and_then(|s| s.last_seq), Some(1000));
+    }
 }

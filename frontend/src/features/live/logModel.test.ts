@@ -137,6 +137,15 @@ describe("LogModel lines", () => {
     expect(model.rowSeqs()).toEqual(logs(1, 100).map((e) => e.seq));
   });
 
+  it("shows an open section before the loaded tail as placeholders (a finished run opened at its end)", () => {
+    const model = new LogModel();
+    model.setStages([stage("implement", 1, 10, "succeeded"), stage("validate", 11, 20, "failed"), stage("publish", 21, 30, "succeeded")]);
+    model.ingest(logs(26, 30));
+    expect(describeRows(model)).toEqual(["[implement#1 +]", "[validate#1]", ...logs(11, 20).map((e) => `… ${e.seq}`), "[publish#1 +]"]);
+    model.ingest(logs(11, 20));
+    expect(describeRows(model).slice(2, 4)).toEqual(["line 11", "line 12"]);
+  });
+
   it("appends live events to the open section without losing or repeating any", () => {
     const model = new LogModel();
     model.ingest(logs(1, 10));

@@ -69,6 +69,7 @@ export class LogModel {
   setStages(stages: readonly Stage[]): void {
     this.stages = stages;
     this.resection();
+    for (const view of this.lagging(new Set())) this.rebuild(view);
     this.reindex();
   }
 
@@ -284,8 +285,19 @@ export class LogModel {
         dirty.add(view);
       }
     }
+    for (const view of this.lagging(fresh)) dirty.add(view);
     for (const view of dirty) this.rebuild(view);
     this.reindex();
+  }
+
+  /**
+   * Open sections whose rows stop short of what they should cover now: an open section before
+   * the loaded tail (e.g. the failed stage of a finished run opened at its end) must show its
+   * unloaded seqs as placeholders, or it looks empty and nothing ever loads them.
+   */
+  private lagging(skip: ReadonlySet<SectionView>): SectionView[] {
+    const max = this.store.maxSeq();
+    return this.views.filter((view) => view.open && !skip.has(view) && view.builtTo < Math.min(view.section.last, max));
   }
 
   private reindex(): void {
