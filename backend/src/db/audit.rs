@@ -122,11 +122,7 @@ pub fn list(
         );
     }
     if let Some(c) = cursor {
-        q = q.filter(
-            runs::finished_at.lt(c.at.clone()).or(runs::finished_at
-                .eq(c.at.clone())
-                .and(runs::id.lt(c.id.clone()))),
-        );
+        q = q.filter(super::runs::keyset_before("finished_at", &c.at, &c.id));
     }
     let mut rows: Vec<RunRow> = q
         .order((runs::finished_at.desc(), runs::id.desc()))

@@ -215,6 +215,24 @@ pub struct Cursor {
     pub id: String,
 }
 
+/// `(runs.<column>, runs.id) < (at, id)`: the keyset condition of newest-first pages.
+#[must_use]
+pub fn keyset_before(
+    column: &'static str,
+    at: &str,
+    id: &str,
+) -> diesel::expression::SqlLiteral<
+    diesel::sql_types::Bool,
+    impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite>,
+> {
+    use diesel::sql_types::Text;
+    diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("(runs.{column}, runs.id) < ("))
+        .bind::<Text, _>(at.to_owned())
+        .sql(", ")
+        .bind::<Text, _>(id.to_owned())
+        .sql(")")
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 #[must_use]
 pub fn like_pattern(q: &str) -> String {
@@ -285,11 +303,9 @@ pub fn list(
         query = query.filter(runs::created_at.lt(u.clone()));
     }
     if let Some(c) = cursor {
-        query = query.filter(
-            runs::created_at.lt(c.at.clone()).or(runs::created_at
-                .eq(c.at.clone())
-                .and(runs::id.lt(c.id.clone()))),
-        );
+        // A row-value comparison is one range on the `(created_at, id)` index, so a page deep in
+        // the history costs what the first page costs.
+        query = query.filter(keyset_before("created_at", &c.at, &c.id));
     }
     let mut rows: Vec<RunRow> = query
         .order((runs::created_at.desc(), runs::id.desc()))
