@@ -216,7 +216,6 @@ pub struct Cursor {
 }
 
 /// `(runs.<column>, runs.id) < (at, id)`: the keyset condition of newest-first pages.
-#[must_use]
 pub fn keyset_before(
     column: &'static str,
     at: &str,
