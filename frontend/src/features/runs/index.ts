@@ -6,7 +6,7 @@ export { RunsPage } from "./components/RunsPage";
 export { RunDetailPage } from "./components/RunDetailPage";
 export { createRunEventSink, type RunEventSink } from "./liveUpdates";
 export { runDetailQuery, runKeys, runSample } from "./api";
-export { useCancelRun } from "./hooks/useRunActions";
+export { CancelAction } from "./components/RunActions";
 export { useRunsList } from "./hooks/useRunsList";
 export { StageTimeline } from "./components/StageTimeline";
 export { sortStagesChronologically } from "./timeline";

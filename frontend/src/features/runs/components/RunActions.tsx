@@ -14,15 +14,17 @@ function ActionError({ error }: { error: Error | null }) {
   ) : null;
 }
 
-function CancelAction({ run }: { run: Run }) {
+/** Cancel behind an inline confirmation; `small` for toolbars (the live page uses it too). */
+export function CancelAction({ run, small = false }: { run: Run; small?: boolean }) {
   const [confirming, setConfirming] = useState(false);
   const cancel = useCancelRun(run);
+  const size = small ? " button--small" : "";
   if (!confirming) {
     return (
       <>
         <button
           type="button"
-          className="button button--danger"
+          className={`button button--danger${size}`}
           onClick={() => {
             setConfirming(true);
           }}
@@ -38,7 +40,7 @@ function CancelAction({ run }: { run: Run }) {
       <span>Cancel this run? Its processes are stopped.</span>
       <button
         type="button"
-        className="button button--danger"
+        className={`button button--danger${size}`}
         disabled={cancel.isPending}
         onClick={() => {
           cancel.mutate(undefined, {
@@ -52,7 +54,7 @@ function CancelAction({ run }: { run: Run }) {
       </button>
       <button
         type="button"
-        className="button"
+        className={`button${size}`}
         onClick={() => {
           setConfirming(false);
         }}
