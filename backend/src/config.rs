@@ -102,6 +102,10 @@ pub struct ServeArgs {
         default_value_t = 15
     )]
     pub heartbeat_interval_seconds: u64,
+    /// How often Code Audit reconciles every followed repository (0 = only after publishes and
+    /// on request).
+    #[arg(long, env = "JCA_CODE_AUDIT_INTERVAL_SECONDS", default_value_t = 300)]
+    pub code_audit_interval_seconds: u64,
     /// Keep run worktrees after runs (for debugging).
     #[arg(long, env = "JCA_WORKER_KEEP_WORKSPACES")]
     pub keep_workspaces: bool,
@@ -159,6 +163,7 @@ pub struct Config {
     pub provider_timeout_seconds: u64,
     pub max_repair_attempts: u32,
     pub heartbeat_interval_seconds: u64,
+    pub code_audit_interval_seconds: u64,
     pub keep_workspaces: bool,
     pub output_limit_bytes_per_run: u64,
     /// `JCA_WORKER_GIT_TOKEN`: https credentials for git (never stored or printed).
@@ -219,6 +224,7 @@ impl Config {
             provider_timeout_seconds: args.provider_timeout_seconds,
             max_repair_attempts: args.max_repair_attempts,
             heartbeat_interval_seconds: args.heartbeat_interval_seconds,
+            code_audit_interval_seconds: args.code_audit_interval_seconds,
             keep_workspaces: args.keep_workspaces,
             output_limit_bytes_per_run: args.output_limit_bytes_per_run,
             git_token: std::env::var("JCA_WORKER_GIT_TOKEN")
@@ -267,6 +273,7 @@ impl Config {
             provider_timeout_seconds: 3600,
             max_repair_attempts: 2,
             heartbeat_interval_seconds: 15,
+            code_audit_interval_seconds: 0,
             keep_workspaces: false,
             output_limit_bytes_per_run: 256 * 1024 * 1024,
             git_token: None,
@@ -311,6 +318,7 @@ mod tests {
             provider_timeout_seconds: 3600,
             max_repair_attempts: 2,
             heartbeat_interval_seconds: 15,
+            code_audit_interval_seconds: 300,
             keep_workspaces: false,
             output_limit_bytes_per_run: 1,
         }

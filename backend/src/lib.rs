@@ -8,6 +8,7 @@
 pub mod api;
 pub mod audit_explain;
 pub mod audit_model;
+pub mod code_audit;
 pub mod config;
 pub mod db;
 pub mod executor;

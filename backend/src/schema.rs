@@ -1,6 +1,79 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    code_evidence (id) {
+        id -> Text,
+        repository_id -> Text,
+        run_id -> Nullable<Text>,
+        external -> Bool,
+        ticket_key -> Text,
+        provider -> Nullable<Text>,
+        model -> Nullable<Text>,
+        origin_commit -> Text,
+        line_count -> BigInt,
+        created_at -> Text,
+        content_checked -> Bool,
+    }
+}
+
+diesel::table! {
+    code_ranges (id) {
+        id -> Integer,
+        evidence_id -> Text,
+        path -> Text,
+        start_line -> Integer,
+        end_line -> Integer,
+        line_hashes -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    code_reconciliations (id) {
+        id -> Text,
+        repository_id -> Text,
+        status -> Text,
+        cause -> Text,
+        from_commit -> Nullable<Text>,
+        to_commit -> Nullable<Text>,
+        error -> Nullable<Text>,
+        counts -> Nullable<Text>,
+        created_at -> Text,
+        started_at -> Nullable<Text>,
+        finished_at -> Nullable<Text>,
+        duration_ms -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    code_repos (repository_id) {
+        repository_id -> Text,
+        tracked_branch -> Nullable<Text>,
+        last_commit -> Nullable<Text>,
+        last_reconciled_at -> Nullable<Text>,
+        loc_total -> BigInt,
+        status -> Text,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    code_segments (id) {
+        id -> Integer,
+        repository_id -> Text,
+        evidence_id -> Text,
+        range_id -> Integer,
+        range_offset -> Integer,
+        line_count -> Integer,
+        status -> Text,
+        path -> Text,
+        start_line -> Integer,
+        at_commit -> Text,
+        content_hash -> Nullable<Text>,
+        changed_at -> Text,
+    }
+}
+
+diesel::table! {
     commands (id) {
         id -> Integer,
         run_id -> Text,
@@ -175,6 +248,12 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(code_evidence -> repositories (repository_id));
+diesel::joinable!(code_ranges -> code_evidence (evidence_id));
+diesel::joinable!(code_reconciliations -> repositories (repository_id));
+diesel::joinable!(code_repos -> repositories (repository_id));
+diesel::joinable!(code_segments -> code_evidence (evidence_id));
+diesel::joinable!(code_segments -> code_ranges (range_id));
 diesel::joinable!(commands -> runs (run_id));
 diesel::joinable!(diff_guard_flags -> runs (run_id));
 diesel::joinable!(file_changes -> runs (run_id));
@@ -187,6 +266,11 @@ diesel::joinable!(runs -> repositories (repository_id));
 diesel::joinable!(stages -> runs (run_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    code_evidence,
+    code_ranges,
+    code_reconciliations,
+    code_repos,
+    code_segments,
     commands,
     diff_guard_flags,
     events,

@@ -64,6 +64,7 @@ impl RunningServer {
             .executors
             .shutdown(Duration::from_millis(3500))
             .await;
+        self.state.code_audit.stop();
         self.state.hub.shut_down();
         self.handle.stop(true).await;
         let _ = tokio::time::timeout(Duration::from_secs(4), self.task).await;
@@ -160,13 +161,24 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     if let Some(t) = &config.auth_token {
         redactor.add(t);
     }
+    let locks = crate::executor::workspace::RepoLocks::default();
+    let code_audit = crate::code_audit::CodeAudit::start(
+        crate::code_audit::Deps {
+            db: db.clone(),
+            layout: layout.clone(),
+            locks: locks.clone(),
+            git_token: config.git_token.clone(),
+        },
+        Duration::from_secs(config.code_audit_interval_seconds),
+    );
     let services = crate::executor::pipeline::Services {
         db: db.clone(),
         sink: Arc::new(sink.clone()),
         layout,
-        locks: crate::executor::workspace::RepoLocks::default(),
+        locks,
         redactor: Arc::new(redactor),
         git_token: config.git_token.clone(),
+        code_audit: Some(code_audit.clone()),
     };
     let executors = crate::executor::Pool::start(
         config.executors,
@@ -177,6 +189,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     );
     let state = AppState {
         executors,
+        code_audit,
         sink,
         db,
         hub,

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod body;
+pub mod code_audit;
 pub mod error;
 pub mod events;
 pub mod executors;
@@ -39,6 +40,7 @@ pub struct AppState {
     pub settings: SharedSettings,
     pub sink: LocalSink,
     pub executors: crate::executor::Pool,
+    pub code_audit: crate::code_audit::CodeAudit,
     pub started_at: DateTime<Utc>,
 }
 
@@ -55,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(executors::configure)
             .configure(samples::configure)
             .configure(audit::configure)
+            .configure(code_audit::configure)
             .configure(openapi::configure)
             .default_service(web::to(api_not_found)),
     )

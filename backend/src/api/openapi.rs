@@ -23,6 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::events::events_ndjson, super::stream::run_stream, super::stream::worker_stream,
         super::session::create_session, super::session::delete_session,
         super::worker::worker_info, super::probes::live, super::probes::ready,
+        super::code_audit::list_repositories, super::code_audit::get_repository,
+        super::code_audit::patch_repository, super::code_audit::list_files, super::code_audit::get_file,
+        super::code_audit::list_evidence, super::code_audit::list_runs, super::code_audit::reconcile,
+        super::code_audit::list_reconciliations, super::code_audit::post_evidence,
+        super::code_audit::export_code_audit,
     ),
     components(schemas(
         crate::model::Run, crate::model::Job, crate::model::JobCreated, crate::model::Event,
@@ -31,9 +36,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         crate::jobspec::JobRequest, crate::jobspec::FieldError, crate::executor::Executor,
         super::executors::ExecutorList, crate::audit_model::TicketAudit, crate::audit_model::AuditList,
         crate::audit_model::AuditListItem,
+        crate::db::code_audit::CodeRepo, crate::db::code_audit::CodeFile, crate::db::code_audit::StatusCounts,
+        crate::db::code_audit::EvidenceRange, crate::db::code_audit::EvidenceSet,
+        crate::db::code_audit::LineEvidence, crate::db::code_audit::Reconciliation,
+        crate::code_audit::status::LineStatus, super::code_audit::CodeRepoList, super::code_audit::CodeFileList,
+        super::code_audit::FileView, super::code_audit::EvidenceList, super::code_audit::EvidenceSetList,
+        super::code_audit::ReconciliationList, super::code_audit::EvidenceRequest,
+        super::code_audit::EvidenceCreated, super::code_audit::RepoPatch,
     )),
     tags(
-        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "probes"),
+        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "probes"),
     )
 )]
 pub struct ApiDoc;

@@ -103,7 +103,7 @@ const HARDENING: [(&str, &str); 6] = [
 
 /// `GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n` for the hardening plus `extra` settings; the same
 /// precedence as `git -c`, without putting anything (credentials included) in argv.
-fn config_env(extra: &[(String, String)]) -> Vec<(String, String)> {
+pub(crate) fn config_env(extra: &[(String, String)]) -> Vec<(String, String)> {
     let pairs: Vec<(String, String)> = HARDENING
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

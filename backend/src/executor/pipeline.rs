@@ -39,6 +39,8 @@ pub struct Services {
     pub locks: RepoLocks,
     pub redactor: Arc<Redactor>,
     pub git_token: Option<String>,
+    /// Told about each published run (its evidence is captured and its repository reconciled).
+    pub code_audit: Option<crate::code_audit::CodeAudit>,
 }
 
 /// How a run ends.
@@ -224,6 +226,16 @@ pub async fn execute(
     };
     let end = p.finalize(end).await;
     finish(&svc, run_id, &end).await;
+    let published = matches!(
+        end.reason_code,
+        "published" | "published_with_advisory_failures"
+    );
+    if let (true, Some(ca)) = (published, &svc.code_audit) {
+        // Evidence capture and reconciliation run in the background, never failing the run.
+        if let Err(e) = ca.request(&p.run.repository.id, "publish").await {
+            tracing::warn!(run_id = %run_id, error = %e, "could not queue Code Audit reconciliation");
+        }
+    }
 }
 
 /// Records the terminal transition (tolerating a run that something else already closed).

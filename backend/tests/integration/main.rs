@@ -7,6 +7,8 @@
 //! - `process`: the binary itself (data-directory lock, SIGTERM, non-loopback without a token).
 
 mod audit;
+mod code_audit;
+mod code_audit_engine;
 mod contract;
 mod executor;
 mod process;

@@ -68,6 +68,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/code-audit/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_evidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code-audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["export_code_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code-audit/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_repositories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code-audit/repositories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_repository"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["patch_repository"];
+        trace?: never;
+    };
+    "/api/v1/code-audit/repositories/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_evidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code-audit/repositories/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code-audit/repositories/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code-audit/repositories/{id}/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reconcile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code-audit/repositories/{id}/reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_reconciliations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code-audit/repositories/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/executors": {
         parameters: {
             query?: never;
@@ -552,6 +712,51 @@ export interface components {
             stage: string;
             timed_out: boolean;
         };
+        /** @description Per-file counts. */
+        CodeFile: {
+            counts: components["schemas"]["StatusCounts"];
+            path: string;
+            /** Format: int64 */
+            touched_lines: number;
+        };
+        /** @description Files with attributed lines. */
+        CodeFileList: {
+            items: components["schemas"]["CodeFile"][];
+        };
+        /** @description A repository followed by Code Audit. */
+        CodeRepo: {
+            /**
+             * Format: int64
+             * @description Current + moved.
+             */
+            current_lines: number;
+            /** @description The tracked branch (set per repository, else the repository's default branch). */
+            default_branch?: string | null;
+            /**
+             * Format: int64
+             * @description Failed reconciliations since the last successful one.
+             */
+            failed_reconciliations: number;
+            /** @description Current and touched lines after each successful reconciliation, oldest first (≤ 200). */
+            history: components["schemas"]["HistoryPoint"][];
+            id: string;
+            last_reconciled_at?: string | null;
+            last_reconciled_commit?: string | null;
+            /** Format: int64 */
+            loc_total: number;
+            name: string;
+            /** Format: int64 */
+            pending_lines: number;
+            reconciliation: components["schemas"]["ReconciliationState"];
+            status_counts: components["schemas"]["StatusCounts"];
+            /** Format: int64 */
+            touched_lines: number;
+            url: string;
+        };
+        /** @description Repositories followed by Code Audit. */
+        CodeRepoList: {
+            items: components["schemas"]["CodeRepo"][];
+        };
         /** @description A command: an argv array, or one string split shell-style (never run through a shell). */
         CommandInput: string[] | string;
         DiffGuardInput: {
@@ -602,6 +807,96 @@ export interface components {
             /** @description The first 10,000 matching seqs, ascending. */
             seqs: number[];
         };
+        /** @description Stored evidence. */
+        EvidenceCreated: {
+            id: string;
+            /** Format: int64 */
+            lines: number;
+            reconciliation: components["schemas"]["Reconciliation"];
+            repository_id: string;
+            run_id?: string | null;
+            /** @description Whether the commit was found in the repository's mirror (lines checked and hashed). */
+            verified: boolean;
+        };
+        EvidenceFile: {
+            /** Format: int64 */
+            lines: number;
+            path: string;
+        };
+        EvidenceFileRequest: {
+            path: string;
+            ranges: components["schemas"]["EvidenceRangeRequest"][];
+        };
+        /** @description A page of attributed ranges. */
+        EvidenceList: {
+            items: components["schemas"]["EvidenceRange"][];
+            next_cursor?: string | null;
+        };
+        EvidenceProvider: {
+            kind: string;
+            model?: string | null;
+        };
+        /** @description One attributed range as the evidence list and the exports show it. */
+        EvidenceRange: {
+            /** @description The commit the lines are reported at. */
+            commit: string;
+            content_hash?: string | null;
+            /** Format: int32 */
+            end_line: number;
+            evidence_id: string;
+            model?: string | null;
+            origin_commit: string;
+            path: string;
+            provider?: string | null;
+            reconciled_at?: string | null;
+            repository: string;
+            run_id?: string | null;
+            /** Format: int32 */
+            start_line: number;
+            status: components["schemas"]["LineStatus"];
+            ticket_key: string;
+        };
+        EvidenceRangeRequest: {
+            /** Format: int32 */
+            end_line: number;
+            /** Format: int32 */
+            start_line: number;
+        };
+        EvidenceRepository: {
+            name?: string | null;
+            url: string;
+        };
+        /** @description Evidence from a run executed elsewhere: the lines as they are at `commit`. */
+        EvidenceRequest: {
+            commit: string;
+            files: components["schemas"]["EvidenceFileRequest"][];
+            provider: components["schemas"]["EvidenceProvider"];
+            repository: components["schemas"]["EvidenceRepository"];
+            run_id?: string | null;
+            ticket: components["schemas"]["EvidenceTicket"];
+        };
+        /** @description An evidence set (one run) with its files and where its lines stand. */
+        EvidenceSet: {
+            created_at: string;
+            evidence_id: string;
+            external: boolean;
+            files: components["schemas"]["EvidenceFile"][];
+            /** Format: int64 */
+            lines: number;
+            model?: string | null;
+            origin_commit: string;
+            provider?: string | null;
+            run_id?: string | null;
+            status_counts: components["schemas"]["StatusCounts"];
+            ticket_key: string;
+        };
+        /** @description Evidence sets (one per run). */
+        EvidenceSetList: {
+            items: components["schemas"]["EvidenceSet"][];
+        };
+        EvidenceTicket: {
+            key: string;
+        };
         /** @description An executor as `GET /api/v1/executors` shows it. */
         Executor: {
             current_run_id?: string | null;
@@ -629,6 +924,28 @@ export interface components {
             code: string;
             message: string;
             path: string;
+        };
+        /** @description One line of a file view. */
+        FileLine: {
+            evidence?: null | components["schemas"]["LineEvidence"];
+            /** Format: int32 */
+            number: number;
+            text: string;
+        };
+        /** @description A file at a commit with its attributed lines. */
+        FileView: {
+            commit: string;
+            lines: components["schemas"]["FileLine"][];
+            path: string;
+        };
+        /** @description One point of the current-vs-touched chart (after a successful reconciliation). */
+        HistoryPoint: {
+            at: string;
+            commit?: string | null;
+            /** Format: int64 */
+            current_lines: number;
+            /** Format: int64 */
+            touched_lines: number;
         };
         /** @description A submitted job and its runs (oldest attempt first). */
         Job: {
@@ -667,6 +984,21 @@ export interface components {
             ticket?: null | components["schemas"]["TicketInput"];
             validation?: null | components["schemas"]["ValidationInput"];
         };
+        /** @description What a gutter marker says about one line. */
+        LineEvidence: {
+            /** @description When the evidence was recorded. */
+            at: string;
+            evidence_id: string;
+            origin_commit: string;
+            run_id?: string | null;
+            status: components["schemas"]["LineStatus"];
+            ticket_key: string;
+        };
+        /**
+         * @description Where an attributed line stands at the reconciled commit.
+         * @enum {string}
+         */
+        LineStatus: "current" | "moved" | "superseded" | "deleted" | "unknown" | "pending" | "waiting_for_workspace";
         Outcome: {
             failed_stage?: string | null;
             reason?: string | null;
@@ -690,6 +1022,40 @@ export interface components {
         Readiness: {
             status: string;
             storage: string;
+        };
+        /** @description A reconciliation job as the API shows it. */
+        Reconciliation: {
+            /** @description What started it: `publish`, `timer`, `api`, `evidence`, `startup`. */
+            cause: string;
+            /** @description Lines per status after the job, plus the engine's figures. */
+            counts: Record<string, never>;
+            created_at: string;
+            /** Format: int64 */
+            duration_ms?: number | null;
+            error?: string | null;
+            finished_at?: string | null;
+            from_commit?: string | null;
+            id: string;
+            repository_id: string;
+            started_at?: string | null;
+            /** @description `pending`, `running`, `succeeded` or `failed`. */
+            status: string;
+            to_commit?: string | null;
+        };
+        /** @description Reconciliation jobs, newest first. */
+        ReconciliationList: {
+            items: components["schemas"]["Reconciliation"][];
+        };
+        /** @description The state of the last reconciliation. */
+        ReconciliationState: {
+            error?: string | null;
+            /** @description `pending`, `running`, `succeeded`, `failed`, or null before the first one. */
+            status?: string | null;
+        };
+        /** @description Settable fields of a followed repository. */
+        RepoPatch: {
+            /** @description The tracked branch; `null` follows the repository's default branch again. */
+            default_branch?: string | null;
         };
         RepositoryInput: {
             base_ref?: string | null;
@@ -791,6 +1157,23 @@ export interface components {
             note?: string | null;
             stage?: string | null;
             status: string;
+        };
+        /** @description Lines per status, every status present. */
+        StatusCounts: {
+            /** Format: int64 */
+            current: number;
+            /** Format: int64 */
+            deleted: number;
+            /** Format: int64 */
+            moved: number;
+            /** Format: int64 */
+            pending: number;
+            /** Format: int64 */
+            superseded: number;
+            /** Format: int64 */
+            unknown: number;
+            /** Format: int64 */
+            waiting_for_workspace: number;
         };
         Ticket: {
             body?: string | null;
@@ -1063,6 +1446,402 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    post_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvidenceRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceCreated"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    export_code_audit: {
+        parameters: {
+            query?: {
+                /** @description Repository id or name; all followed repositories when absent. */
+                repository?: string;
+                /** @description `csv` (default), `json` or `agent-trace`. */
+                format?: string;
+                /** @description `ranges` (default) or `files` (CSV and JSON). */
+                level?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a streamed CSV, JSON or Agent Trace document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_repositories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeRepoList"];
+                };
+            };
+        };
+    };
+    get_repository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description repository id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeRepo"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    patch_repository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description repository id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RepoPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeRepo"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_evidence: {
+        parameters: {
+            query?: {
+                path?: string;
+                /** @description Run id. */
+                run?: string;
+                /** @description Ticket key. */
+                ticket?: string;
+                status?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description repository id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_file: {
+        parameters: {
+            query?: {
+                path?: string;
+                /**
+                 * @description A commit; default the reconciled commit. At an evidence set's origin commit, the lines
+                 *     that evidence recorded there are marked.
+                 */
+                ref?: string;
+            };
+            header?: never;
+            path: {
+                /** @description repository id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_files: {
+        parameters: {
+            query?: {
+                /** @description Only files with lines of this status. */
+                status?: string;
+                /** @description Path contains. */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                /** @description repository id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeFileList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    reconcile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description repository id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_reconciliations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description repository id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description repository id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceSetList"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,845 @@
+//! The reconciliation engine: maps attributed line ranges forward along the tracked branch.
+//!
+//! Pure over a mirror (no storage): it takes the open segments (current, moved, pending, waiting)
+//! and the last reconciled commit, walks the tracked branch first-parent from there to its tip,
+//! and returns the segments as they stand at the tip. Per commit it diffs only the files that
+//! hold attributed lines (plus, when a removed block may have moved, the files the commit
+//! changed), so its cost follows the bytes of changed files, not the size of the repository.
+//!
+//! Rules (fail closed — a gap is acceptable, a wrong attribution is not):
+//! - a line outside every hunk shifts and keeps its status; a line inside a hunk becomes
+//!   `superseded` (the hunk wrote something in its place) or `deleted` (it did not);
+//! - renames are followed; a file that turns binary or stops being a regular file is `unknown`;
+//! - a removed block of ≥ 3 lines found again among the lines the same commit added is `moved`;
+//! - pending evidence starts being followed at the first tracked commit that contains its origin
+//!   commit (ancestry: fast-forward, merge), or at the first tracked commit that contains its lines
+//!   unchanged (content: squash, rebase, cherry-pick);
+//! - a force-push that drops the last reconciled commit restarts following from the evidence's
+//!   origin when it is still on the branch, and makes the lines `unknown` when it is not.
+
+use std::collections::{HashMap, HashSet};
+
+use imara_diff::{Algorithm, Diff, Hunk, InternedInput};
+
+use super::git::{self, Blobs, Change, GitError, Repo};
+use super::lines;
+use super::status::LineStatus;
+
+/// A run of lines of one evidence range that share a status and a place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// Storage id (`None` for a segment split off in this reconciliation).
+    pub id: Option<i64>,
+    pub evidence_id: String,
+    pub range_id: i64,
+    /// The range's path and first line at the origin commit.
+    pub range_path: String,
+    pub range_start: u32,
+    /// First line's offset within the range.
+    pub offset: u32,
+    pub len: u32,
+    pub status: LineStatus,
+    /// Where the lines are: at the reconciled commit when located, at the origin commit when
+    /// pending, and just before the change that removed them otherwise.
+    pub path: String,
+    /// 1-based.
+    pub start: u32,
+    /// The commit the place refers to (for located segments: the commit that last moved them).
+    pub commit: String,
+    pub content_hash: Option<String>,
+    /// Changed by this reconciliation (to be written back).
+    pub dirty: bool,
+}
+
+impl Segment {
+    fn origin_start(&self) -> u32 {
+        self.range_start + self.offset
+    }
+
+    fn piece(&self, offset: u32, len: u32) -> Self {
+        Self {
+            id: if offset == 0 { self.id } else { None },
+            offset: self.offset + offset,
+            len,
+            start: self.start + offset,
+            content_hash: None,
+            dirty: true,
+            ..self.clone()
+        }
+    }
+}
+
+/// Evidence with open segments.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub id: String,
+    pub origin: String,
+    /// Already checked for its content at the reconciled commit (squash found before it existed).
+    pub content_checked: bool,
+}
+
+/// What a reconciliation starts from.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub last_commit: Option<String>,
+    pub loc_total: i64,
+    pub tip: String,
+    pub evidence: HashMap<String, Evidence>,
+    pub segments: Vec<Segment>,
+}
+
+/// What it ends with.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub segments: Vec<Segment>,
+    /// Evidence whose content was checked at the tip (to remember).
+    pub content_checked: Vec<String>,
+    pub loc_total: i64,
+    pub stats: Stats,
+}
+
+/// Figures of one reconciliation.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    pub commits: u64,
+    pub files_diffed: u64,
+    pub blob_bytes: u64,
+    pub changed_lines: u64,
+    pub activated_by_ancestry: u64,
+    pub activated_by_content: u64,
+    pub moved_lines: u64,
+    pub force_pushed: bool,
+}
+
+/// The line hunks between two blobs (Myers with git's indent heuristic, as `git diff`/`blame`).
+#[must_use]
+pub fn hunks(old: &[u8], new: &[u8]) -> Vec<Hunk> {
+    let input = InternedInput::new(old, new);
+    let mut diff = Diff::compute(Algorithm::Myers, &input);
+    diff.postprocess_lines(&input);
+    diff.hunks().collect()
+}
+
+/// What became of a run of a segment's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece {
+    /// Unchanged; now starting at this 0-based line.
+    Kept(u32),
+    /// Inside a hunk; `replaced` when the hunk wrote lines in its place.
+    Removed { replaced: bool },
+}
+
+/// Maps lines `start0..start0 + len` (0-based) of the old side through `hunks`: runs of
+/// `(offset, len, piece)`.
+#[must_use]
+pub fn map_lines(hunks: &[Hunk], prefix: &[i64], start0: u32, len: u32) -> Vec<(u32, u32, Piece)> {
+    let end = start0 + len;
+    let mut p = start0;
+    let mut i = hunks.partition_point(|h| h.before.end <= p);
+    let mut delta = prefix[i];
+    let mut out = Vec::new();
+    while p < end {
+        while i < hunks.len() && hunks[i].before.end <= p {
+            delta = prefix[i + 1];
+            i += 1;
+        }
+        if i < hunks.len() && hunks[i].before.start <= p {
+            let h = &hunks[i];
+            let stop = end.min(h.before.end);
+            out.push((
+                p - start0,
+                stop - p,
+                Piece::Removed {
+                    replaced: !h.after.is_empty(),
+                },
+            ));
+            p = stop;
+        } else {
+            let stop = if i < hunks.len() {
+                end.min(hunks[i].before.start)
+            } else {
+                end
+            };
+            let new = i64::from(p) + delta;
+            out.push((
+                p - start0,
+                stop - p,
+                Piece::Kept(u32::try_from(new).unwrap_or(0)),
+            ));
+            p = stop;
+        }
+    }
+    out
+}
+
+/// Cumulative line-count change before each hunk (`prefix[i]` = delta of hunks `..i`).
+#[must_use]
+pub fn prefix_deltas(hunks: &[Hunk]) -> Vec<i64> {
+    let mut out = Vec::with_capacity(hunks.len() + 1);
+    let mut d = 0i64;
+    out.push(0);
+    for h in hunks {
+        d += i64::from(h.after.len() as u32) - i64::from(h.before.len() as u32);
+        out.push(d);
+    }
+    out
+}
+
+/// A removed block that may have moved.
+struct Removed {
+    seg: usize,
+    hashes: Vec<u64>,
+}
+
+/// Lines one commit added, per file.
+struct Added {
+    path: String,
+    /// 0-based first line and the hashes of the added lines.
+    runs: Vec<(u32, Vec<u64>)>,
+}
+
+struct Engine<'a> {
+    repo: &'a Repo,
+    blobs: Blobs,
+    segs: Vec<Segment>,
+    stats: Stats,
+}
+
+/// Reconciles `input` to its tip. Errors are git failures (the caller records them).
+pub fn reconcile(repo: &Repo, input: Input) -> Result<Outcome, GitError> {
+    let mut engine = Engine {
+        repo,
+        blobs: repo.blobs()?,
+        segs: input.segments,
+        stats: Stats::default(),
+    };
+    engine.run(
+        input.last_commit,
+        input.loc_total,
+        &input.tip,
+        &input.evidence,
+    )
+}
+
+impl Engine<'_> {
+    fn run(
+        &mut self,
+        last: Option<String>,
+        loc_total: i64,
+        tip: &str,
+        evidence: &HashMap<String, Evidence>,
+    ) -> Result<Outcome, GitError> {
+        for s in &mut self.segs {
+            if s.status == LineStatus::WaitingForWorkspace {
+                s.status = LineStatus::Pending;
+                s.dirty = true;
+            }
+        }
+        let mut last = last;
+        if let Some(l) = last.clone()
+            && (self.repo.commit_id(&l)?.is_none() || !self.repo.is_ancestor(&l, tip)?)
+        {
+            self.force_pushed(tip, evidence)?;
+            last = None;
+        }
+        // Classify pending evidence.
+        let pending: HashSet<&str> = self
+            .segs
+            .iter()
+            .filter(|s| s.status == LineStatus::Pending)
+            .map(|s| s.evidence_id.as_str())
+            .collect();
+        let mut on_branch: Vec<&Evidence> = Vec::new();
+        let mut off_branch: Vec<&Evidence> = Vec::new();
+        let mut bounds: Vec<Option<String>> = Vec::new();
+        let mut late: Vec<&Evidence> = Vec::new();
+        let mut checked = Vec::new();
+        for id in pending {
+            let Some(e) = evidence.get(id) else { continue };
+            if self.repo.commit_id(&e.origin)?.is_none() {
+                continue; // not fetched (yet): stays pending
+            }
+            if self.repo.is_ancestor(&e.origin, tip)? {
+                if let Some(l) = &last
+                    && self.repo.is_ancestor(&e.origin, l)?
+                {
+                    late.push(e);
+                    continue;
+                }
+                bounds.push(self.repo.first_parent(&e.origin)?);
+                on_branch.push(e);
+            } else {
+                bounds.push(self.repo.merge_base(&e.origin, tip)?);
+                off_branch.push(e);
+            }
+        }
+        let last_commit = last.clone();
+        if let Some(l) = &last {
+            for e in late {
+                self.activate_between(e, &e.origin, l, l, false)?;
+                self.stats.activated_by_ancestry += 1;
+            }
+            for e in off_branch.iter().filter(|e| !e.content_checked) {
+                if self.activate_between(e, &e.origin, l, l, true)? {
+                    self.stats.activated_by_content += 1;
+                }
+                checked.push(e.id.clone());
+            }
+        }
+        // The walk: from the last reconciled commit, or (first time / after a force-push) from
+        // the oldest point any pending evidence can appear at.
+        let exclude: Vec<String> = match &last {
+            Some(l) => vec![l.clone()],
+            None if bounds.is_empty() => vec![tip.to_owned()],
+            None if bounds.iter().any(Option::is_none) => Vec::new(),
+            None => {
+                let all: Vec<String> = bounds.into_iter().flatten().collect();
+                vec![self.octopus_base(&all)?.unwrap_or_default()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }
+        };
+        let walk = git::walk(self.repo, tip, &exclude)?;
+        let chain: Vec<&str> = walk.iter().map(|c| c.id.as_str()).collect();
+        let mut starts: HashMap<usize, Vec<&Evidence>> = HashMap::new();
+        for e in on_branch {
+            if let Some(i) = self.first_containing(&chain, &e.origin)? {
+                starts.entry(i).or_default().push(e);
+            }
+        }
+        let mut waiting_content: Vec<&Evidence> = off_branch.clone();
+        let mut index = self.path_index();
+        for (i, c) in walk.iter().enumerate() {
+            self.stats.commits += 1;
+            self.stats.changed_lines += c.changed_lines;
+            self.apply_commit(&c.id, &c.changes, &mut index)?;
+            if let Some(es) = starts.get(&i) {
+                for e in es {
+                    if e.origin == c.id {
+                        self.activate_in_place(e, &c.id, &mut index);
+                    } else {
+                        self.activate_between(e, &e.origin, &c.id, &c.id, false)?;
+                        index = self.path_index();
+                    }
+                    self.stats.activated_by_ancestry += 1;
+                }
+            }
+            if !waiting_content.is_empty() {
+                let touched: HashSet<&str> =
+                    c.changes.iter().map(|ch| ch.new_path.as_str()).collect();
+                let mut still = Vec::new();
+                for e in waiting_content {
+                    let hits = self
+                        .segs
+                        .iter()
+                        .any(|s| s.evidence_id == e.id && touched.contains(s.path.as_str()));
+                    if hits && self.activate_between(e, &e.origin, &c.id, &c.id, true)? {
+                        self.stats.activated_by_content += 1;
+                        index = self.path_index();
+                    } else {
+                        still.push(e);
+                    }
+                }
+                waiting_content = still;
+            }
+        }
+        let loc_total = match &last_commit {
+            Some(_) => loc_total + walk.iter().map(|c| c.loc_delta).sum::<i64>(),
+            None => git::loc_total(self.repo, tip)?,
+        };
+        self.fill_hashes(tip, evidence)?;
+        self.stats.blob_bytes = self.blobs.bytes_read;
+        Ok(Outcome {
+            segments: std::mem::take(&mut self.segs),
+            content_checked: checked,
+            loc_total,
+            stats: std::mem::take(&mut self.stats),
+        })
+    }
+
+    fn octopus_base(&self, commits: &[String]) -> Result<Option<String>, GitError> {
+        if commits.len() == 1 {
+            return Ok(commits.first().cloned());
+        }
+        let mut args = vec!["merge-base", "--octopus"];
+        args.extend(commits.iter().map(String::as_str));
+        match self.repo.run(&args) {
+            Ok(out) => Ok(Some(String::from_utf8_lossy(&out).trim().to_owned())),
+            Err(GitError::Failed { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The first commit of the first-parent chain that contains `origin` (binary search: each
+    /// chain commit contains the ones before it).
+    fn first_containing(&self, chain: &[&str], origin: &str) -> Result<Option<usize>, GitError> {
+        if let Some(i) = chain.iter().position(|c| *c == origin) {
+            return Ok(Some(i));
+        }
+        let (mut lo, mut hi) = (0usize, chain.len());
+        while lo < hi {
+            let mid = usize::midpoint(lo, hi);
+            if self.repo.is_ancestor(origin, chain[mid])? {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Ok((lo < chain.len()).then_some(lo))
+    }
+
+    /// Located segments by path.
+    fn path_index(&self) -> HashMap<String, Vec<usize>> {
+        let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, s) in self.segs.iter().enumerate() {
+            if s.status.is_located() {
+                m.entry(s.path.clone()).or_default().push(i);
+            }
+        }
+        m
+    }
+
+    /// A force-push dropped the last reconciled commit: evidence still on the branch is followed
+    /// again from its origin; evidence that is not becomes `unknown`.
+    fn force_pushed(
+        &mut self,
+        tip: &str,
+        evidence: &HashMap<String, Evidence>,
+    ) -> Result<(), GitError> {
+        self.stats.force_pushed = true;
+        let mut still: HashMap<String, bool> = HashMap::new();
+        for s in &self.segs {
+            if s.status.is_located() && !still.contains_key(&s.evidence_id) {
+                let keep = match evidence.get(&s.evidence_id) {
+                    Some(e) => {
+                        self.repo.commit_id(&e.origin)?.is_some()
+                            && self.repo.is_ancestor(&e.origin, tip)?
+                    }
+                    None => false,
+                };
+                still.insert(s.evidence_id.clone(), keep);
+            }
+        }
+        for s in &mut self.segs {
+            if !s.status.is_located() {
+                continue;
+            }
+            if still.get(&s.evidence_id).copied().unwrap_or(false) {
+                s.status = LineStatus::Pending;
+                s.path = s.range_path.clone();
+                s.start = s.origin_start();
+                if let Some(e) = evidence.get(&s.evidence_id) {
+                    s.commit = e.origin.clone();
+                }
+            } else {
+                s.status = LineStatus::Unknown;
+                s.commit = tip.to_owned();
+            }
+            s.content_hash = None;
+            s.dirty = true;
+        }
+        Ok(())
+    }
+
+    /// Evidence whose origin is the chain commit itself: its lines are where the run left them.
+    fn activate_in_place(
+        &mut self,
+        e: &Evidence,
+        commit: &str,
+        index: &mut HashMap<String, Vec<usize>>,
+    ) {
+        for (i, s) in self.segs.iter_mut().enumerate() {
+            if s.evidence_id == e.id && s.status == LineStatus::Pending {
+                s.status = LineStatus::Current;
+                s.commit = commit.to_owned();
+                s.dirty = true;
+                index.entry(s.path.clone()).or_default().push(i);
+            }
+        }
+    }
+
+    /// Maps the pending segments of `e` from `from` to `to` by one two-point diff. With
+    /// `need_content`, only when at least half of its lines are found unchanged (a squash or
+    /// rebase of the run's work); returns whether the evidence was activated.
+    fn activate_between(
+        &mut self,
+        e: &Evidence,
+        from: &str,
+        to: &str,
+        at: &str,
+        need_content: bool,
+    ) -> Result<bool, GitError> {
+        let idx: Vec<usize> = (0..self.segs.len())
+            .filter(|i| {
+                self.segs[*i].evidence_id == e.id && self.segs[*i].status == LineStatus::Pending
+            })
+            .collect();
+        if idx.is_empty() {
+            return Ok(false);
+        }
+        let changes = self.repo.diff_tree(from, to)?;
+        let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+        for i in &idx {
+            by_path
+                .entry(self.segs[*i].path.clone())
+                .or_default()
+                .push(*i);
+        }
+        // Work on a copy so a failed content check leaves the evidence pending.
+        let saved: Vec<Segment> = idx.iter().map(|i| self.segs[*i].clone()).collect();
+        let before_len = self.segs.len();
+        for s in idx.iter() {
+            self.segs[*s].status = LineStatus::Current;
+        }
+        let mut removed = Vec::new();
+        for (path, segs) in by_path {
+            match changes
+                .iter()
+                .find(|c| c.old_path == path && c.status != 'A')
+            {
+                Some(ch) => {
+                    let ch = ch.clone();
+                    self.apply_change(&ch, &segs, at, &mut removed, false)?;
+                }
+                None => {
+                    for i in segs {
+                        self.segs[i].commit = at.to_owned();
+                        self.segs[i].dirty = true;
+                    }
+                }
+            }
+        }
+        if need_content {
+            let all = idx.iter().copied().chain(before_len..self.segs.len());
+            let (kept, total) = all.fold((0u64, 0u64), |(k, t), i| {
+                let s = &self.segs[i];
+                let len = u64::from(s.len);
+                (k + if s.status.is_located() { len } else { 0 }, t + len)
+            });
+            if kept == 0 || kept * 2 < total {
+                self.segs.truncate(before_len);
+                for (i, s) in idx.iter().zip(saved) {
+                    self.segs[*i] = s;
+                }
+                return Ok(false);
+            }
+        }
+        for i in idx.iter().copied().chain(before_len..self.segs.len()) {
+            self.segs[i].dirty = true;
+            if self.segs[i].status.is_located() {
+                self.segs[i].commit = at.to_owned();
+            }
+        }
+        Ok(true)
+    }
+
+    /// Applies one commit's changes to the located segments on the paths it touched.
+    fn apply_commit(
+        &mut self,
+        commit: &str,
+        changes: &[Change],
+        index: &mut HashMap<String, Vec<usize>>,
+    ) -> Result<(), GitError> {
+        let mut removed: Vec<Removed> = Vec::new();
+        let mut moved_paths: Vec<(String, Vec<usize>)> = Vec::new();
+        for ch in changes {
+            if ch.status == 'A' {
+                continue;
+            }
+            let Some(segs) = index.remove(&ch.old_path) else {
+                continue;
+            };
+            let segs: Vec<usize> = segs
+                .into_iter()
+                .filter(|i| self.segs[*i].status.is_located() && self.segs[*i].path == ch.old_path)
+                .collect();
+            let before = self.segs.len();
+            self.apply_change(ch, &segs, commit, &mut removed, true)?;
+            let located: Vec<usize> = segs
+                .into_iter()
+                .chain(before..self.segs.len())
+                .filter(|i| self.segs[*i].status.is_located())
+                .collect();
+            moved_paths.push((ch.new_path.clone(), located));
+        }
+        for (path, segs) in moved_paths {
+            index.entry(path).or_default().extend(segs);
+        }
+        if !removed.is_empty() {
+            self.find_moves(commit, changes, removed, index)?;
+        }
+        Ok(())
+    }
+
+    fn blob(&mut self, id: Option<&str>) -> Result<Option<Vec<u8>>, GitError> {
+        match id {
+            Some(id) => self.blobs.get(id),
+            None => Ok(None),
+        }
+    }
+
+    /// Maps the segments `segs` (all on `ch.old_path`) through one file change.
+    fn apply_change(
+        &mut self,
+        ch: &Change,
+        segs: &[usize],
+        commit: &str,
+        removed: &mut Vec<Removed>,
+        track_moves: bool,
+    ) -> Result<(), GitError> {
+        if segs.is_empty() {
+            return Ok(());
+        }
+        self.stats.files_diffed += 1;
+        let old = self.blob(ch.old_blob.as_deref())?;
+        let new = if ch.status == 'D' {
+            None
+        } else {
+            self.blob(ch.new_blob.as_deref())?
+        };
+        let old = old.unwrap_or_default();
+        let unreadable = !ch.regular
+            || lines::is_binary(&old)
+            || new.as_deref().is_some_and(lines::is_binary)
+            || (ch.status != 'D' && new.is_none());
+        if unreadable {
+            for &i in segs {
+                let s = &mut self.segs[i];
+                s.status = LineStatus::Unknown;
+                s.commit = commit.to_owned();
+                s.dirty = true;
+            }
+            return Ok(());
+        }
+        let new = new.unwrap_or_default();
+        let hunks = hunks(&old, &new);
+        let prefix = prefix_deltas(&hunks);
+        let old_lines = lines::split(&old);
+        for &i in segs {
+            let seg = self.segs[i].clone();
+            let pieces = map_lines(&hunks, &prefix, seg.start - 1, seg.len);
+            let unchanged = pieces.len() == 1
+                && matches!(pieces[0].2, Piece::Kept(n) if n + 1 == seg.start)
+                && ch.new_path == seg.path;
+            if unchanged {
+                continue;
+            }
+            for (k, (off, len, piece)) in pieces.into_iter().enumerate() {
+                let mut p = seg.piece(off, len);
+                match piece {
+                    Piece::Kept(n) => {
+                        p.path = ch.new_path.clone();
+                        p.start = n + 1;
+                        p.commit = commit.to_owned();
+                        p.content_hash = seg
+                            .content_hash
+                            .clone()
+                            .filter(|_| off == 0 && len == seg.len);
+                    }
+                    Piece::Removed { replaced } => {
+                        p.status = if replaced {
+                            LineStatus::Superseded
+                        } else {
+                            LineStatus::Deleted
+                        };
+                        p.commit = commit.to_owned();
+                        let from = (seg.start - 1 + off) as usize;
+                        let block = old_lines.get(from..from + len as usize).unwrap_or(&[]);
+                        p.content_hash = Some(lines::content_hash(block));
+                        if track_moves && len >= 3 && block.len() == len as usize {
+                            removed.push(Removed {
+                                seg: usize::MAX,
+                                hashes: block.iter().map(|l| lines::line_hash(l)).collect(),
+                            });
+                        }
+                    }
+                }
+                if k == 0 {
+                    self.segs[i] = p;
+                    if let Some(r) = removed.last_mut().filter(|r| r.seg == usize::MAX) {
+                        r.seg = i;
+                    }
+                } else {
+                    self.segs.push(p);
+                    let n = self.segs.len() - 1;
+                    if let Some(r) = removed.last_mut().filter(|r| r.seg == usize::MAX) {
+                        r.seg = n;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds removed blocks of ≥ 3 lines again among the lines this commit added (any file).
+    fn find_moves(
+        &mut self,
+        commit: &str,
+        changes: &[Change],
+        removed: Vec<Removed>,
+        index: &mut HashMap<String, Vec<usize>>,
+    ) -> Result<(), GitError> {
+        let mut added: Vec<Added> = Vec::new();
+        for ch in changes {
+            if ch.status == 'D' || !ch.regular {
+                continue;
+            }
+            let Some(new) = self.blob(ch.new_blob.as_deref())? else {
+                continue;
+            };
+            let old = if ch.status == 'A' {
+                Vec::new()
+            } else {
+                self.blob(ch.old_blob.as_deref())?.unwrap_or_default()
+            };
+            if lines::is_binary(&new) || lines::is_binary(&old) {
+                continue;
+            }
+            let new_lines = lines::split(&new);
+            let runs = hunks(&old, &new)
+                .into_iter()
+                .filter(|h| !h.after.is_empty())
+                .map(|h| {
+                    let from = h.after.start as usize;
+                    let to = (h.after.end as usize).min(new_lines.len());
+                    let hashes = new_lines
+                        .get(from..to)
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|l| lines::line_hash(l))
+                        .collect();
+                    (h.after.start, hashes)
+                })
+                .collect();
+            added.push(Added {
+                path: ch.new_path.clone(),
+                runs,
+            });
+        }
+        let mut first: HashMap<u64, Vec<(usize, usize, usize)>> = HashMap::new();
+        for (f, a) in added.iter().enumerate() {
+            for (r, (_, hashes)) in a.runs.iter().enumerate() {
+                for (k, h) in hashes.iter().enumerate() {
+                    first.entry(*h).or_default().push((f, r, k));
+                }
+            }
+        }
+        let mut claimed: HashSet<(usize, usize, usize)> = HashSet::new();
+        for rm in removed {
+            let Some(cands) = first.get(&rm.hashes[0]) else {
+                continue;
+            };
+            let found = cands.iter().copied().find(|&(f, r, k)| {
+                let run = &added[f].runs[r].1;
+                run.len() >= k + rm.hashes.len()
+                    && run[k..k + rm.hashes.len()] == rm.hashes[..]
+                    && (0..rm.hashes.len()).all(|j| !claimed.contains(&(f, r, k + j)))
+            });
+            if let Some((f, r, k)) = found {
+                for j in 0..rm.hashes.len() {
+                    claimed.insert((f, r, k + j));
+                }
+                let s = &mut self.segs[rm.seg];
+                s.status = LineStatus::Moved;
+                s.path = added[f].path.clone();
+                s.start = added[f].runs[r].0 + u32::try_from(k).unwrap_or(0) + 1;
+                s.commit = commit.to_owned();
+                s.dirty = true;
+                self.stats.moved_lines += u64::from(s.len);
+                index.entry(s.path.clone()).or_default().push(rm.seg);
+            }
+        }
+        Ok(())
+    }
+
+    /// Content hashes for changed segments that lack one: located ones from the tip, pending
+    /// ones from their origin.
+    fn fill_hashes(
+        &mut self,
+        tip: &str,
+        evidence: &HashMap<String, Evidence>,
+    ) -> Result<(), GitError> {
+        let mut cache: HashMap<String, Option<Vec<u8>>> = HashMap::new();
+        for i in 0..self.segs.len() {
+            let s = &self.segs[i];
+            if s.content_hash.is_some() || !s.status.is_open() {
+                continue;
+            }
+            let commit = if s.status.is_located() {
+                tip.to_owned()
+            } else {
+                match evidence.get(&s.evidence_id) {
+                    Some(e) => e.origin.clone(),
+                    None => continue,
+                }
+            };
+            let key = format!("{commit}:{}", s.path);
+            if !cache.contains_key(&key) {
+                let data = self.blobs.get(&key)?;
+                cache.insert(key.clone(), data);
+            }
+            let hash = cache
+                .get(&key)
+                .and_then(|d| d.as_deref())
+                .and_then(|d| lines::content_hash_of(d, self.segs[i].start, self.segs[i].len));
+            let s = &mut self.segs[i];
+            s.content_hash = hash;
+            s.dirty = true;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(old: &str, new: &str, start0: u32, len: u32) -> Vec<(u32, u32, Piece)> {
+        let h = hunks(old.as_bytes(), new.as_bytes());
+        let p = prefix_deltas(&h);
+        map_lines(&h, &p, start0, len)
+    }
+
+    #[test]
+    fn lines_outside_hunks_shift() {
+        // Two lines inserted at the top: the block moves down by two.
+        assert_eq!(
+            map("a\nb\nc\n", "x\ny\na\nb\nc\n", 0, 3),
+            vec![(0, 3, Piece::Kept(2))]
+        );
+        // A line removed above: up by one.
+        assert_eq!(
+            map("a\nb\nc\n", "b\nc\n", 1, 2),
+            vec![(0, 2, Piece::Kept(0))]
+        );
+    }
+
+    #[test]
+    fn lines_inside_hunks_are_superseded_or_deleted() {
+        assert_eq!(
+            map("a\nb\nc\n", "a\nB\nc\n", 0, 3),
+            vec![
+                (0, 1, Piece::Kept(0)),
+                (1, 1, Piece::Removed { replaced: true }),
+                (2, 1, Piece::Kept(2)),
+            ]
+        );
+        assert_eq!(
+            map("a\nb\nc\n", "a\nc\n", 0, 3),
+            vec![
+                (0, 1, Piece::Kept(0)),
+                (1, 1, Piece::Removed { replaced: false }),
+                (2, 1, Piece::Kept(1)),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_insertion_inside_a_block_splits_it() {
+        assert_eq!(
+            map("a\nb\nc\nd\n", "a\nb\nNEW\nc\nd\n", 0, 4),
+            vec![(0, 2, Piece::Kept(0)), (2, 2, Piece::Kept(3))]
+        );
+    }
+}

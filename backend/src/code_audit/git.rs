@@ -1,0 +1,460 @@
+//! The engine's git access, outside any run: the same hardening as the executor's git calls
+//! (hooks and fsmonitor off, no prompts, credentials only for fetch), blobs read through one
+//! long-lived `git cat-file --batch`, and the first-parent walk read from one `git log` stream.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+/// A git failure in Code Audit.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("git {command} failed: {detail}")]
+    Failed { command: String, detail: String },
+    #[error("cannot run git: {0}")]
+    Spawn(#[from] std::io::Error),
+    #[error("git {0} did not finish within its time limit")]
+    TimedOut(String),
+    #[error("unexpected git output: {0}")]
+    Parse(String),
+}
+
+/// A bare mirror the engine reads.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    pub dir: PathBuf,
+    auth_env: Vec<(String, String)>,
+}
+
+/// The empty tree's id (for diffs against nothing).
+pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+impl Repo {
+    #[must_use]
+    pub fn new(dir: &Path, auth_env: Vec<(String, String)>) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            auth_env,
+        }
+    }
+
+    fn command(&self, args: &[&str], network: bool) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.args(args).current_dir(&self.dir);
+        let env = crate::executor::git::config_env(if network { &self.auth_env } else { &[] });
+        cmd.envs(env)
+            .env("GIT_ASKPASS", "/bin/false")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE");
+        cmd
+    }
+
+    /// Runs git; returns stdout, or the failure with stderr.
+    pub fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
+        self.run_input(args, None)
+    }
+
+    /// Runs git with `input` on stdin.
+    pub fn run_input(&self, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, GitError> {
+        let mut cmd = self.command(args, false);
+        cmd.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn()?;
+        if let (Some(data), Some(mut stdin)) = (input, child.stdin.take()) {
+            let data = data.to_vec();
+            // Written from another thread so a large stdout cannot deadlock against stdin.
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(&data);
+            });
+        }
+        let out = child.wait_with_output()?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(GitError::Failed {
+                command: args.first().copied().unwrap_or_default().to_owned(),
+                detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            })
+        }
+    }
+
+    /// `git rev-parse --verify -q <rev>^{commit}`: the commit id, or `None`.
+    pub fn commit_id(&self, rev: &str) -> Result<Option<String>, GitError> {
+        if rev.starts_with('-') {
+            return Ok(None);
+        }
+        let spec = format!("{rev}^{{commit}}");
+        match self.run(&["rev-parse", "--verify", "-q", &spec]) {
+            Ok(out) => Ok(Some(String::from_utf8_lossy(&out).trim().to_owned())),
+            Err(GitError::Failed { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether `a` is an ancestor of (or equal to) `b`.
+    pub fn is_ancestor(&self, a: &str, b: &str) -> Result<bool, GitError> {
+        let status = self
+            .command(&["merge-base", "--is-ancestor", a, b], false)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .status()?;
+        match status.code() {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => Err(GitError::Failed {
+                command: "merge-base".into(),
+                detail: format!("--is-ancestor {a} {b} exited {status}"),
+            }),
+        }
+    }
+
+    /// The merge base of two commits, if they share history.
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>, GitError> {
+        match self.run(&["merge-base", a, b]) {
+            Ok(out) => Ok(Some(String::from_utf8_lossy(&out).trim().to_owned())),
+            Err(GitError::Failed { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The first parent of a commit (`None` for a root commit).
+    pub fn first_parent(&self, commit: &str) -> Result<Option<String>, GitError> {
+        let out = self.run(&["rev-list", "--parents", "-n", "1", commit])?;
+        let text = String::from_utf8_lossy(&out);
+        Ok(text.split_whitespace().nth(1).map(str::to_owned))
+    }
+
+    /// Fetches the mirror's remote (with credentials, bounded in time).
+    pub fn fetch(&self, timeout: Duration) -> Result<(), GitError> {
+        let mut child = self
+            .command(&["fetch", "--prune", "--quiet", "origin"], true)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait()? {
+                if status.success() {
+                    return Ok(());
+                }
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                return Err(GitError::Failed {
+                    command: "fetch".into(),
+                    detail: err.trim().to_owned(),
+                });
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(GitError::TimedOut("fetch".into()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The remote's HEAD branch (`git ls-remote --symref origin HEAD`, with credentials).
+    pub fn remote_head(&self) -> Result<Option<String>, GitError> {
+        let out = self
+            .command(&["ls-remote", "--symref", "origin", "HEAD"], true)
+            .stdin(Stdio::null())
+            .output()?;
+        if !out.status.success() {
+            return Err(GitError::Failed {
+                command: "ls-remote".into(),
+                detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).lines().find_map(|l| {
+            l.strip_prefix("ref: refs/heads/")
+                .and_then(|r| r.split_once('\t'))
+                .map(|(name, _)| name.to_owned())
+        }))
+    }
+
+    /// Points `refs/mergeloom/runs/<name>` at `commit` so gc never drops an evidence anchor.
+    pub fn keep_anchor(&self, name: &str, commit: &str) -> Result<(), GitError> {
+        self.run(&["update-ref", &format!("refs/mergeloom/runs/{name}"), commit])
+            .map(|_| ())
+    }
+
+    /// Starts a blob reader.
+    pub fn blobs(&self) -> Result<Blobs, GitError> {
+        let mut child = self
+            .command(&["cat-file", "--batch"], false)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| GitError::Parse("no stdin".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| GitError::Parse("no stdout".into()))?;
+        Ok(Blobs {
+            child,
+            stdin,
+            stdout: BufReader::with_capacity(1 << 16, stdout),
+            bytes_read: 0,
+        })
+    }
+
+    /// The raw changes between two commits (`git diff-tree -r -M`).
+    pub fn diff_tree(&self, from: &str, to: &str) -> Result<Vec<Change>, GitError> {
+        let out = self.run(&["diff-tree", "-r", "-M", "-z", "--no-abbrev", from, to])?;
+        let mut tokens = out.split(|b| *b == 0).peekable();
+        let mut changes = Vec::new();
+        while let Some(tok) = tokens.next() {
+            if tok.is_empty() {
+                continue;
+            }
+            let change = parse_raw(tok, &mut tokens)?;
+            changes.push(change);
+        }
+        Ok(changes)
+    }
+}
+
+/// One file change of a commit (git's raw diff format).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// `A`, `M`, `D`, `R`, `T`, `C`.
+    pub status: char,
+    pub old_path: String,
+    pub new_path: String,
+    pub old_blob: Option<String>,
+    pub new_blob: Option<String>,
+    /// Whether both sides are regular files (`100644`/`100755`).
+    pub regular: bool,
+}
+
+fn parse_raw<'a>(
+    meta: &[u8],
+    tokens: &mut impl Iterator<Item = &'a [u8]>,
+) -> Result<Change, GitError> {
+    let meta = String::from_utf8_lossy(meta);
+    let meta = meta.trim_start_matches('\n');
+    let fields: Vec<&str> = meta.trim_start_matches(':').split(' ').collect();
+    let [old_mode, new_mode, old_blob, new_blob, status] = fields[..] else {
+        return Err(GitError::Parse(format!("raw line {meta:?}")));
+    };
+    let status = status.chars().next().unwrap_or('M');
+    let mut path = || {
+        tokens
+            .next()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .ok_or_else(|| GitError::Parse("raw line without a path".into()))
+    };
+    let old_path = path()?;
+    let new_path = if matches!(status, 'R' | 'C') {
+        path()?
+    } else {
+        old_path.clone()
+    };
+    let blob = |b: &str| (!b.bytes().all(|c| c == b'0')).then(|| b.to_owned());
+    let regular_mode = |m: &str| m == "100644" || m == "100755" || m == "000000";
+    Ok(Change {
+        status,
+        old_path,
+        new_path,
+        old_blob: blob(old_blob),
+        new_blob: blob(new_blob),
+        regular: regular_mode(old_mode) && regular_mode(new_mode),
+    })
+}
+
+/// A commit of the first-parent walk with its changes against its first parent.
+#[derive(Debug, Clone)]
+pub struct WalkCommit {
+    pub id: String,
+    pub parent: Option<String>,
+    pub changes: Vec<Change>,
+    /// Lines added minus lines removed in text files.
+    pub loc_delta: i64,
+    /// Bytes of the blobs this commit changed, as numstat lines (added + removed).
+    pub changed_lines: u64,
+}
+
+/// The first-parent commits reachable from `tip` and not from `exclude`, oldest first, each with
+/// its raw changes and line counts, from one `git log` run.
+pub fn walk(repo: &Repo, tip: &str, exclude: &[String]) -> Result<Vec<WalkCommit>, GitError> {
+    let mut stdin = Vec::new();
+    for e in exclude {
+        stdin.extend_from_slice(format!("^{e}\n").as_bytes());
+    }
+    let out = repo.run_input(
+        &[
+            "log",
+            "--first-parent",
+            "--diff-merges=first-parent",
+            "-M",
+            "--raw",
+            "--numstat",
+            "-z",
+            "--no-abbrev",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--format=%x01%H %P",
+            "--reverse",
+            tip,
+            "--stdin",
+        ],
+        Some(&stdin),
+    )?;
+    parse_walk(&out)
+}
+
+fn parse_walk(out: &[u8]) -> Result<Vec<WalkCommit>, GitError> {
+    let mut commits: Vec<WalkCommit> = Vec::new();
+    let mut tokens = out.split(|b| *b == 0).peekable();
+    while let Some(raw) = tokens.next() {
+        let tok = raw.strip_prefix(b"\n").unwrap_or(raw);
+        if tok.is_empty() {
+            continue;
+        }
+        if let Some(header) = tok.strip_prefix(b"\x01") {
+            let header = String::from_utf8_lossy(header);
+            let mut parts = header.split_whitespace();
+            let id = parts
+                .next()
+                .ok_or_else(|| GitError::Parse("commit header".into()))?
+                .to_owned();
+            commits.push(WalkCommit {
+                id,
+                parent: parts.next().map(str::to_owned),
+                changes: Vec::new(),
+                loc_delta: 0,
+                changed_lines: 0,
+            });
+            continue;
+        }
+        let Some(commit) = commits.last_mut() else {
+            return Err(GitError::Parse("changes before a commit header".into()));
+        };
+        if tok.starts_with(b":") {
+            let change = parse_raw(tok, &mut tokens)?;
+            commit.changes.push(change);
+        } else {
+            // numstat: "<added>\t<removed>\t<path>" or, for a rename, "<a>\t<r>\t" + two paths.
+            let text = String::from_utf8_lossy(tok);
+            let mut f = text.splitn(3, '\t');
+            let added = f.next().unwrap_or("-");
+            let removed = f.next().unwrap_or("-");
+            let path = f.next().unwrap_or("");
+            if path.is_empty() {
+                tokens.next();
+                tokens.next();
+            }
+            if let (Ok(a), Ok(r)) = (added.parse::<i64>(), removed.parse::<i64>()) {
+                commit.loc_delta += a - r;
+                commit.changed_lines += u64::try_from(a + r).unwrap_or(0);
+            }
+        }
+    }
+    Ok(commits)
+}
+
+/// Lines of text in the tree of `commit` (`loc_total`), from one numstat against the empty tree.
+pub fn loc_total(repo: &Repo, commit: &str) -> Result<i64, GitError> {
+    let out = repo.run(&[
+        "diff",
+        "--numstat",
+        "-z",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        EMPTY_TREE,
+        commit,
+    ])?;
+    Ok(out
+        .split(|b| *b == 0)
+        .filter_map(|t| {
+            let t = String::from_utf8_lossy(t.strip_prefix(b"\n").unwrap_or(t)).into_owned();
+            t.split('\t').next().and_then(|a| a.parse::<i64>().ok())
+        })
+        .sum())
+}
+
+/// A long-lived `git cat-file --batch`.
+pub struct Blobs {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    /// Bytes of blob content read so far (for throughput figures).
+    pub bytes_read: u64,
+}
+
+impl Blobs {
+    /// Reads an object by id or `<commit>:<path>`; `None` when it does not exist.
+    pub fn get(&mut self, spec: &str) -> Result<Option<Vec<u8>>, GitError> {
+        if spec.contains('\n') {
+            return Ok(None);
+        }
+        self.stdin.write_all(spec.as_bytes())?;
+        self.stdin.write_all(b"\n")?;
+        self.stdin.flush()?;
+        let mut header = String::new();
+        self.stdout.read_line(&mut header)?;
+        let header = header.trim_end();
+        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+            return Ok(None);
+        }
+        let size: usize = header
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| GitError::Parse(format!("cat-file header {header:?}")))?;
+        let mut data = vec![0; size + 1];
+        self.stdout.read_exact(&mut data)?;
+        data.truncate(size);
+        self.bytes_read += size as u64;
+        if !header.contains(" blob ") {
+            return Ok(None);
+        }
+        Ok(Some(data))
+    }
+}
+
+impl Drop for Blobs {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_walk_with_renames_and_numstat() {
+        // The shape `git log --raw --numstat -z` prints (checked against git 2.47).
+        let real = b"\x01aaa ppp\0\n:000000 100644 0000000000000000000000000000000000000000 de98 A\0f\x003\t0\tf\0\x01bbb aaa\0\n:100644 100644 de98 2155 R075\0f\0g\0:000000 100644 0000000000000000000000000000000000000000 3e75 A\0h\x001\t0\t\0f\0g\x001\t0\th\0";
+        let commits = parse_walk(real).expect("parses");
+        assert_eq!(commits.len(), 2);
+        assert_eq!(commits[0].changes[0].status, 'A');
+        assert_eq!(commits[0].loc_delta, 3);
+        assert_eq!(commits[1].parent.as_deref(), Some("aaa"));
+        assert_eq!(commits[1].changes[0].status, 'R');
+        assert_eq!(commits[1].changes[0].old_path, "f");
+        assert_eq!(commits[1].changes[0].new_path, "g");
+        assert_eq!(commits[1].changes[1].new_path, "h");
+        assert_eq!(commits[1].loc_delta, 2);
+    }
+}
