@@ -5,6 +5,8 @@
 pub mod audit;
 pub mod body;
 pub mod code_audit;
+pub mod code_audit_evidence;
+pub mod code_audit_export;
 pub mod error;
 pub mod events;
 pub mod executors;

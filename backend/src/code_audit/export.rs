@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::api::audit::csv_cell;
-use crate::db::code_audit::{CodeFile, EvidenceRange};
+use crate::db::code_audit_views::{CodeFile, EvidenceRange};
 
 use super::status::LineStatus;
 

@@ -7,6 +7,7 @@
 pub mod artifacts;
 pub mod audit;
 pub mod code_audit;
+pub mod code_audit_views;
 pub mod events;
 pub mod jobs;
 pub mod rows;
