@@ -7,9 +7,7 @@
 //! Figures and PASS/FAIL are printed; a miss never fails the command. `MERGELOOM_BENCH_AUDIT_RUNS`
 //! (100,000) scales it.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -18,79 +16,12 @@ use mergeloom_worker::config::Config;
 use mergeloom_worker::db::DB_FILE;
 use mergeloom_worker::server;
 
+mod common;
+use common::{RssSampler, env_u64, reset_peak_rss, series, status_mib, verdict};
+
 /// "Memory flat": the export's peak RSS stays within this much of the RSS before it.
 const TARGET_GROWTH_MIB: f64 = 64.0;
 const CSV_HEADER: &str = "run_id,job_id,attempt,ticket_key,ticket_title,repository,branch,provider,model,status,reason_code,failed_stage,validation_passed,repair_attempts,review_fixes_ran,files_changed,additions,deletions,input_tokens,output_tokens,cost_usd,started_at,finished_at,duration_ms";
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok { "PASS" } else { "FAIL" }
-}
-
-/// A `kB` field of /proc/self/status (`VmRSS`, `VmHWM`), in MiB.
-fn status_mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-/// Resets VmHWM to the current RSS (Linux ≥ 4.0); false when not possible.
-fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// Samples VmRSS every 10 ms until stopped; returns the highest sample (MiB).
-struct RssSampler {
-    stop: Arc<AtomicBool>,
-    max_kib: Arc<AtomicU64>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl RssSampler {
-    fn start() -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let max_kib = Arc::new(AtomicU64::new(0));
-        let (s, m) = (stop.clone(), max_kib.clone());
-        let task = tokio::spawn(async move {
-            while !s.load(Ordering::Relaxed) {
-                let kib = (status_mib("VmRSS") * 1024.0) as u64;
-                m.fetch_max(kib, Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        });
-        Self {
-            stop,
-            max_kib,
-            task,
-        }
-    }
-
-    async fn finish(self) -> f64 {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = self.task.await;
-        self.max_kib.load(Ordering::Relaxed) as f64 / 1024.0
-    }
-}
-
-/// `n` rows of `0..n` for `INSERT … SELECT`.
-fn series(n: u64) -> String {
-    format!(
-        "(WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < {}) SELECT i FROM s)",
-        n.saturating_sub(1)
-    )
-}
 
 /// Fills a migrated database with `n` terminal runs (their jobs, 20 repositories, artifacts and
 /// two file changes per run) by direct SQL. Every 1,000th title starts with `=` (a formula), every

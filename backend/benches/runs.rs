@@ -14,17 +14,13 @@ use mergeloom_worker::config::Config;
 use mergeloom_worker::db::DB_FILE;
 use mergeloom_worker::server;
 
+mod common;
+use common::{env_u64, percentile, verdict};
+
 /// Runs list target: p99 for a 50-row page.
 const TARGET_LIST_P99_MS: f64 = 20.0;
 /// Executor target: the worker's own time per run (wall time minus time inside child processes).
 const TARGET_OVERHEAD_MS: f64 = 100.0;
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     let runs = env_u64("MERGELOOM_BENCH_RUNS", 1_000_000);
@@ -43,18 +39,6 @@ fn main() {
     for line in report {
         println!("{line}");
     }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok { "PASS" } else { "FAIL" }
 }
 
 /// Fills a migrated database with `n` runs (and their jobs) by direct SQL.

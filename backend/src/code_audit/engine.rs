@@ -680,6 +680,7 @@ impl Engine<'_> {
         removed: Vec<Removed>,
         index: &mut HashMap<String, Vec<usize>>,
     ) -> Result<(), GitError> {
+        let wanted: HashSet<u64> = removed.iter().map(|r| r.hashes[0]).collect();
         let mut added: Vec<Added> = Vec::new();
         for ch in changes {
             if ch.status == 'D' || !ch.regular {
@@ -688,6 +689,13 @@ impl Engine<'_> {
             let Some(new) = self.blob(ch.new_blob.as_deref())? else {
                 continue;
             };
+            // Diff only files that contain the first line of some removed block.
+            if !lines::split(&new)
+                .iter()
+                .any(|l| wanted.contains(&lines::line_hash(l)))
+            {
+                continue;
+            }
             let old = if ch.status == 'A' {
                 Vec::new()
             } else {
@@ -760,7 +768,8 @@ impl Engine<'_> {
         tip: &str,
         evidence: &HashMap<String, Evidence>,
     ) -> Result<(), GitError> {
-        let mut cache: HashMap<String, Option<Vec<u8>>> = HashMap::new();
+        // One read and one line index per file, however many segments it holds.
+        let mut cache: HashMap<String, Option<lines::LineIndex>> = HashMap::new();
         for i in 0..self.segs.len() {
             let s = &self.segs[i];
             if s.content_hash.is_some() || !s.status.is_open() {
@@ -776,13 +785,14 @@ impl Engine<'_> {
             };
             let key = format!("{commit}:{}", s.path);
             if !cache.contains_key(&key) {
-                let data = self.blobs.get(&key)?;
+                let data = self.blobs.get(&key)?.map(lines::LineIndex::new);
                 cache.insert(key.clone(), data);
             }
+            let (start, len) = (self.segs[i].start, self.segs[i].len);
             let hash = cache
                 .get(&key)
-                .and_then(|d| d.as_deref())
-                .and_then(|d| lines::content_hash_of(d, self.segs[i].start, self.segs[i].len));
+                .and_then(Option::as_ref)
+                .and_then(|ix| ix.content_hash(start, len));
             let s = &mut self.segs[i];
             s.content_hash = hash;
             s.dirty = true;

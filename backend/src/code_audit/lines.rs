@@ -67,6 +67,48 @@ pub fn content_hash_of(data: &[u8], start: u32, len: u32) -> Option<String> {
     lines.get(from..to).map(content_hash)
 }
 
+/// A blob with the offsets of its lines, for hashing many ranges of one file.
+pub struct LineIndex {
+    data: Vec<u8>,
+    /// Byte offset where each line starts.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    #[must_use]
+    pub fn new(data: Vec<u8>) -> Self {
+        let mut starts = Vec::with_capacity(data.len() / 32 + 1);
+        if !data.is_empty() {
+            starts.push(0);
+        }
+        for (i, b) in data.iter().enumerate() {
+            if *b == b'\n' && i + 1 < data.len() {
+                starts.push(i + 1);
+            }
+        }
+        Self { data, starts }
+    }
+
+    /// The content hash of lines `start..start + len` (1-based `start`), if they exist.
+    #[must_use]
+    pub fn content_hash(&self, start: u32, len: u32) -> Option<String> {
+        let from = usize::try_from(start.checked_sub(1)?).ok()?;
+        let to = from.checked_add(usize::try_from(len).ok()?)?;
+        if to > self.starts.len() || from >= to {
+            return None;
+        }
+        let block: Vec<&[u8]> = (from..to)
+            .map(|i| {
+                let a = self.starts[i];
+                let b = self.starts.get(i + 1).map_or(self.data.len(), |n| n - 1);
+                let line = &self.data[a..b];
+                line.strip_suffix(b"\n").unwrap_or(line)
+            })
+            .collect();
+        Some(content_hash(&block))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +136,12 @@ mod tests {
             Some(content_hash(&[b"a", b"b"]))
         );
         assert_eq!(content_hash_of(b"x\n", 2, 2), None);
+        for data in [&b"x\na\nb\n"[..], b"x\na\nb", b"\n\n\n"] {
+            let ix = LineIndex::new(data.to_vec());
+            for (s, l) in [(1, 1), (2, 2), (1, 3), (3, 1), (3, 2), (0, 1)] {
+                assert_eq!(ix.content_hash(s, l), content_hash_of(data, s, l), "{data:?} {s} {l}");
+            }
+        }
     }
 
     #[test]
