@@ -124,20 +124,27 @@ fn history_bench() -> Vec<String> {
         }
     }
     let capture_s = t.elapsed().as_secs_f64();
-    let tip = repo.commit_id("HEAD").expect("HEAD").expect("a HEAD commit");
-    let t = Instant::now();
-    let out = engine::reconcile(
-        &repo,
-        Input {
+    let tip = repo
+        .commit_id("HEAD")
+        .expect("HEAD")
+        .expect("a HEAD commit");
+    // Best of three for both sides (the machine is shared with the other benches' leftovers).
+    let mut engine_s = f64::INFINITY;
+    let mut out = None;
+    for _ in 0..3 {
+        let input = Input {
             last_commit: None,
             loc_total: 0,
-            tip,
-            evidence,
-            segments,
-        },
-    )
-    .expect("reconcile");
-    let engine_s = t.elapsed().as_secs_f64();
+            tip: tip.clone(),
+            evidence: evidence.clone(),
+            segments: segments.clone(),
+        };
+        let t = Instant::now();
+        let o = engine::reconcile(&repo, input).expect("reconcile");
+        engine_s = engine_s.min(t.elapsed().as_secs_f64());
+        out = Some(o);
+    }
+    let out = out.expect("three reconciliations");
     // Blame over the files that hold attributed lines at HEAD.
     let files: HashSet<String> = out
         .segments
@@ -145,10 +152,23 @@ fn history_bench() -> Vec<String> {
         .filter(|s| s.status.is_located())
         .map(|s| s.path.clone())
         .collect();
-    let t = Instant::now();
+    let mut blame_s = f64::INFINITY;
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        texts = files
+            .iter()
+            .map(|f| {
+                (
+                    f.clone(),
+                    git(&mirror, &["blame", "--porcelain", "HEAD", "--", f]),
+                )
+            })
+            .collect();
+        blame_s = blame_s.min(t.elapsed().as_secs_f64());
+    }
     let mut blamed: HashMap<(String, u32), String> = HashMap::new();
-    for f in &files {
-        let text = git(&mirror, &["blame", "--porcelain", "HEAD", "--", f]);
+    for (f, text) in &texts {
         for line in text.lines() {
             let mut p = line.split(' ');
             if let (Some(sha), Some(_), Some(n)) = (p.next(), p.next(), p.next())
@@ -160,9 +180,12 @@ fn history_bench() -> Vec<String> {
             }
         }
     }
-    let blame_s = t.elapsed().as_secs_f64();
     let (mut agree, mut current) = (0u64, 0u64);
-    for s in out.segments.iter().filter(|s| s.status == LineStatus::Current) {
+    for s in out
+        .segments
+        .iter()
+        .filter(|s| s.status == LineStatus::Current)
+    {
         for k in 0..s.len {
             current += 1;
             if blamed.get(&(s.path.clone(), s.start + k)) == Some(&s.evidence_id) {
@@ -171,7 +194,7 @@ fn history_bench() -> Vec<String> {
         }
     }
     let st = &out.stats;
-    let mb = st.blob_bytes as f64 / 1_048_576.0;
+    let mb = st.changed_bytes as f64 / 1_048_576.0;
     let speedup = blame_s / engine_s;
     vec![
         format!(
@@ -179,7 +202,7 @@ fn history_bench() -> Vec<String> {
             commits.len()
         ),
         format!(
-            "  engine: {engine_s:.3} s for {} commits = {:.2} ms/commit; {} file diffs over {mb:.2} MB of changed blobs = {:.1} MB/s; loc_total {}",
+            "  engine (best of 3): {engine_s:.3} s for {} commits = {:.2} ms/commit; {} file diffs over {mb:.2} MB of changed files = {:.1} MB/s; loc_total {}",
             st.commits,
             engine_s * 1000.0 / st.commits.max(1) as f64,
             st.files_diffed,
@@ -187,7 +210,7 @@ fn history_bench() -> Vec<String> {
             out.loc_total
         ),
         format!(
-            "  git blame over the same {} files: {blame_s:.3} s → engine {speedup:.1}× faster (target ≥ {TARGET_SPEEDUP}×: {})",
+            "  git blame over the same {} files (best of 3): {blame_s:.3} s → engine {speedup:.1}× faster (target ≥ {TARGET_SPEEDUP}×: {})",
             files.len(),
             verdict(speedup >= TARGET_SPEEDUP)
         ),

@@ -86,4 +86,3 @@ pub fn series(n: u64) -> String {
         n.saturating_sub(1)
     )
 }
-

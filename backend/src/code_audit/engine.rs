@@ -104,7 +104,8 @@ pub struct Stats {
     pub commits: u64,
     pub files_diffed: u64,
     pub blob_bytes: u64,
-    pub changed_lines: u64,
+    /// Bytes of the files diffed (old + new side), the "changed bytes" the cost follows.
+    pub changed_bytes: u64,
     pub activated_by_ancestry: u64,
     pub activated_by_content: u64,
     pub moved_lines: u64,
@@ -203,6 +204,14 @@ struct Engine<'a> {
     blobs: Blobs,
     segs: Vec<Segment>,
     stats: Stats,
+    /// This commit's diffs already computed (new path → new blob and hunks), reused when
+    /// looking for moved blocks.
+    diffed: HashMap<String, (Vec<u8>, Vec<Hunk>)>,
+}
+
+/// A key for three consecutive lines (moved blocks are ≥ 3 lines).
+fn window_key(h: &[u64]) -> u64 {
+    h[0] ^ h[1].rotate_left(21) ^ h[2].rotate_left(42)
 }
 
 /// Reconciles `input` to its tip. Errors are git failures (the caller records them).
@@ -212,6 +221,7 @@ pub fn reconcile(repo: &Repo, input: Input) -> Result<Outcome, GitError> {
         blobs: repo.blobs()?,
         segs: input.segments,
         stats: Stats::default(),
+        diffed: HashMap::new(),
     };
     engine.run(
         input.last_commit,
@@ -254,22 +264,27 @@ impl Engine<'_> {
         let mut bounds: Vec<Option<String>> = Vec::new();
         let mut late: Vec<&Evidence> = Vec::new();
         let mut checked = Vec::new();
+        // Everything the tip reaches that the last reconciled commit does not, in one rev-list;
+        // origins and their parents come from the object reader (no process per evidence).
+        let reach = self.repo.reachable(tip, last.as_deref())?;
         for id in pending {
             let Some(e) = evidence.get(id) else { continue };
-            if self.repo.commit_id(&e.origin)?.is_none() {
+            let Some((origin, parents)) = self.blobs.commit(&e.origin)? else {
                 continue; // not fetched (yet): stays pending
-            }
-            if self.repo.is_ancestor(&e.origin, tip)? {
-                if let Some(l) = &last
-                    && self.repo.is_ancestor(&e.origin, l)?
-                {
-                    late.push(e);
-                    continue;
+            };
+            if reach.contains(&origin) {
+                if last.is_none() {
+                    bounds.push(parents.first().cloned());
                 }
-                bounds.push(self.repo.first_parent(&e.origin)?);
                 on_branch.push(e);
+            } else if let Some(l) = &last
+                && self.repo.is_ancestor(&origin, l)?
+            {
+                late.push(e);
             } else {
-                bounds.push(self.repo.merge_base(&e.origin, tip)?);
+                if last.is_none() {
+                    bounds.push(self.repo.merge_base(&origin, tip)?);
+                }
                 off_branch.push(e);
             }
         }
@@ -301,6 +316,9 @@ impl Engine<'_> {
             }
         };
         let walk = git::walk(self.repo, tip, &exclude)?;
+        // Lines of code are counted by git on the other core while the walk is mapped.
+        let loc_from = last.clone().unwrap_or_else(|| git::EMPTY_TREE.to_owned());
+        let loc = git::loc_delta_start(self.repo, &loc_from, tip)?;
         let chain: Vec<&str> = walk.iter().map(|c| c.id.as_str()).collect();
         let mut starts: HashMap<usize, Vec<&Evidence>> = HashMap::new();
         for e in on_branch {
@@ -312,7 +330,6 @@ impl Engine<'_> {
         let mut index = self.path_index();
         for (i, c) in walk.iter().enumerate() {
             self.stats.commits += 1;
-            self.stats.changed_lines += c.changed_lines;
             self.apply_commit(&c.id, &c.changes, &mut index)?;
             if let Some(es) = starts.get(&i) {
                 for e in es {
@@ -344,9 +361,10 @@ impl Engine<'_> {
                 waiting_content = still;
             }
         }
+        let delta = loc.finish()?;
         let loc_total = match &last_commit {
-            Some(_) => loc_total + walk.iter().map(|c| c.loc_delta).sum::<i64>(),
-            None => git::loc_total(self.repo, tip)?,
+            Some(_) => loc_total + delta,
+            None => delta,
         };
         self.fill_hashes(tip, evidence)?;
         self.stats.blob_bytes = self.blobs.bytes_read;
@@ -541,6 +559,7 @@ impl Engine<'_> {
         changes: &[Change],
         index: &mut HashMap<String, Vec<usize>>,
     ) -> Result<(), GitError> {
+        self.diffed.clear();
         let mut removed: Vec<Removed> = Vec::new();
         let mut moved_paths: Vec<(String, Vec<usize>)> = Vec::new();
         for ch in changes {
@@ -613,9 +632,16 @@ impl Engine<'_> {
             return Ok(());
         }
         let new = new.unwrap_or_default();
+        self.stats.changed_bytes += (old.len() + new.len()) as u64;
         let hunks = hunks(&old, &new);
         let prefix = prefix_deltas(&hunks);
+        if track_moves {
+            self.diffed
+                .insert(ch.new_path.clone(), (new.clone(), hunks.clone()));
+        }
         let old_lines = lines::split(&old);
+        // Built on first use: the hashes of pieces that split off a segment.
+        let mut new_index: Option<lines::LineIndex> = None;
         for &i in segs {
             let seg = self.segs[i].clone();
             let pieces = map_lines(&hunks, &prefix, seg.start - 1, seg.len);
@@ -632,10 +658,12 @@ impl Engine<'_> {
                         p.path = ch.new_path.clone();
                         p.start = n + 1;
                         p.commit = commit.to_owned();
-                        p.content_hash = seg
-                            .content_hash
-                            .clone()
-                            .filter(|_| off == 0 && len == seg.len);
+                        p.content_hash = match seg.content_hash.clone() {
+                            Some(h) if off == 0 && len == seg.len => Some(h),
+                            _ => new_index
+                                .get_or_insert_with(|| lines::LineIndex::new(new.clone()))
+                                .content_hash(n + 1, len),
+                        };
                     }
                     Piece::Removed { replaced } => {
                         p.status = if replaced {
@@ -680,44 +708,52 @@ impl Engine<'_> {
         removed: Vec<Removed>,
         index: &mut HashMap<String, Vec<usize>>,
     ) -> Result<(), GitError> {
-        let wanted: HashSet<u64> = removed.iter().map(|r| r.hashes[0]).collect();
+        let wanted: HashSet<u64> = removed.iter().map(|r| window_key(&r.hashes)).collect();
         let mut added: Vec<Added> = Vec::new();
         for ch in changes {
             if ch.status == 'D' || !ch.regular {
                 continue;
             }
-            let Some(new) = self.blob(ch.new_blob.as_deref())? else {
-                continue;
+            let (new, cached) = match self.diffed.remove(&ch.new_path) {
+                Some((new, hunks)) => (new, Some(hunks)),
+                None => match self.blob(ch.new_blob.as_deref())? {
+                    Some(new) => (new, None),
+                    None => continue,
+                },
             };
-            // Diff only files that contain the first line of some removed block.
-            if !lines::split(&new)
-                .iter()
-                .any(|l| wanted.contains(&lines::line_hash(l)))
-            {
-                continue;
-            }
-            let old = if ch.status == 'A' {
-                Vec::new()
-            } else {
-                self.blob(ch.old_blob.as_deref())?.unwrap_or_default()
-            };
-            if lines::is_binary(&new) || lines::is_binary(&old) {
+            if lines::is_binary(&new) {
                 continue;
             }
             let new_lines = lines::split(&new);
-            let runs = hunks(&old, &new)
+            let new_hashes: Vec<u64> = new_lines.iter().map(|l| lines::line_hash(l)).collect();
+            // Diff only files that hold three consecutive lines of some removed block.
+            if !new_hashes
+                .windows(3)
+                .any(|w| wanted.contains(&window_key(w)))
+            {
+                continue;
+            }
+            let hunks = match cached {
+                Some(h) => h,
+                None => {
+                    let old = if ch.status == 'A' {
+                        Vec::new()
+                    } else {
+                        self.blob(ch.old_blob.as_deref())?.unwrap_or_default()
+                    };
+                    if lines::is_binary(&old) {
+                        continue;
+                    }
+                    hunks(&old, &new)
+                }
+            };
+            let runs = hunks
                 .into_iter()
                 .filter(|h| !h.after.is_empty())
                 .map(|h| {
-                    let from = h.after.start as usize;
-                    let to = (h.after.end as usize).min(new_lines.len());
-                    let hashes = new_lines
-                        .get(from..to)
-                        .unwrap_or(&[])
-                        .iter()
-                        .map(|l| lines::line_hash(l))
-                        .collect();
-                    (h.after.start, hashes)
+                    let from = (h.after.start as usize).min(new_hashes.len());
+                    let to = (h.after.end as usize).min(new_hashes.len());
+                    (h.after.start, new_hashes[from..to].to_vec())
                 })
                 .collect();
             added.push(Added {

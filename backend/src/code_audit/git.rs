@@ -126,6 +126,24 @@ impl Repo {
         }
     }
 
+    /// Commits reachable from `tip` and not from `not` (`git rev-list`).
+    pub fn reachable(
+        &self,
+        tip: &str,
+        not: Option<&str>,
+    ) -> Result<std::collections::HashSet<String>, GitError> {
+        let exclude = not.map(|n| format!("^{n}"));
+        let mut args = vec!["rev-list", tip];
+        if let Some(x) = &exclude {
+            args.push(x);
+        }
+        let out = self.run(&args)?;
+        Ok(String::from_utf8_lossy(&out)
+            .lines()
+            .map(str::to_owned)
+            .collect())
+    }
+
     /// The first parent of a commit (`None` for a root commit).
     pub fn first_parent(&self, commit: &str) -> Result<Option<String>, GitError> {
         let out = self.run(&["rev-list", "--parents", "-n", "1", commit])?;
@@ -284,14 +302,10 @@ pub struct WalkCommit {
     pub id: String,
     pub parent: Option<String>,
     pub changes: Vec<Change>,
-    /// Lines added minus lines removed in text files.
-    pub loc_delta: i64,
-    /// Bytes of the blobs this commit changed, as numstat lines (added + removed).
-    pub changed_lines: u64,
 }
 
 /// The first-parent commits reachable from `tip` and not from `exclude`, oldest first, each with
-/// its raw changes and line counts, from one `git log` run.
+/// its raw changes (renames detected), from one `git log` run.
 pub fn walk(repo: &Repo, tip: &str, exclude: &[String]) -> Result<Vec<WalkCommit>, GitError> {
     let mut stdin = Vec::new();
     for e in exclude {
@@ -304,7 +318,6 @@ pub fn walk(repo: &Repo, tip: &str, exclude: &[String]) -> Result<Vec<WalkCommit
             "--diff-merges=first-parent",
             "-M",
             "--raw",
-            "--numstat",
             "-z",
             "--no-abbrev",
             "--no-color",
@@ -339,8 +352,6 @@ fn parse_walk(out: &[u8]) -> Result<Vec<WalkCommit>, GitError> {
                 id,
                 parent: parts.next().map(str::to_owned),
                 changes: Vec::new(),
-                loc_delta: 0,
-                changed_lines: 0,
             });
             continue;
         }
@@ -351,44 +362,71 @@ fn parse_walk(out: &[u8]) -> Result<Vec<WalkCommit>, GitError> {
             let change = parse_raw(tok, &mut tokens)?;
             commit.changes.push(change);
         } else {
-            // numstat: "<added>\t<removed>\t<path>" or, for a rename, "<a>\t<r>\t" + two paths.
-            let text = String::from_utf8_lossy(tok);
-            let mut f = text.splitn(3, '\t');
-            let added = f.next().unwrap_or("-");
-            let removed = f.next().unwrap_or("-");
-            let path = f.next().unwrap_or("");
-            if path.is_empty() {
-                tokens.next();
-                tokens.next();
-            }
-            if let (Ok(a), Ok(r)) = (added.parse::<i64>(), removed.parse::<i64>()) {
-                commit.loc_delta += a - r;
-                commit.changed_lines += u64::try_from(a + r).unwrap_or(0);
-            }
+            return Err(GitError::Parse(format!(
+                "unexpected log line {:?}",
+                String::from_utf8_lossy(tok)
+            )));
         }
     }
     Ok(commits)
 }
 
-/// Lines of text in the tree of `commit` (`loc_total`), from one numstat against the empty tree.
-pub fn loc_total(repo: &Repo, commit: &str) -> Result<i64, GitError> {
-    let out = repo.run(&[
+/// A running `git diff --numstat` of two trees: lines of text added minus removed from `from` to
+/// `to` (from the empty tree it is the `loc_total` of `to`). Binary files count nothing.
+pub struct LocDelta {
+    child: Child,
+    args: String,
+}
+
+/// Starts counting; [`LocDelta::finish`] reads the result.
+pub fn loc_delta_start(repo: &Repo, from: &str, to: &str) -> Result<LocDelta, GitError> {
+    let args = [
         "diff",
         "--numstat",
         "-z",
         "--no-renames",
         "--no-ext-diff",
         "--no-textconv",
-        EMPTY_TREE,
-        commit,
-    ])?;
-    Ok(out
-        .split(|b| *b == 0)
-        .filter_map(|t| {
-            let t = String::from_utf8_lossy(t.strip_prefix(b"\n").unwrap_or(t)).into_owned();
-            t.split('\t').next().and_then(|a| a.parse::<i64>().ok())
-        })
-        .sum())
+        from,
+        to,
+    ];
+    let child = repo
+        .command(&args, false)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    Ok(LocDelta {
+        child,
+        args: format!("{from}..{to}"),
+    })
+}
+
+impl LocDelta {
+    pub fn finish(self) -> Result<i64, GitError> {
+        let out = self.child.wait_with_output()?;
+        if !out.status.success() {
+            return Err(GitError::Failed {
+                command: "diff --numstat".into(),
+                detail: format!(
+                    "{}: {}",
+                    self.args,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+            });
+        }
+        Ok(out
+            .stdout
+            .split(|b| *b == 0)
+            .filter_map(|t| {
+                let t = String::from_utf8_lossy(t.strip_prefix(b"\n").unwrap_or(t)).into_owned();
+                let mut f = t.split('\t');
+                let added = f.next()?.parse::<i64>().ok()?;
+                let removed = f.next()?.parse::<i64>().ok()?;
+                Some(added - removed)
+            })
+            .sum())
+    }
 }
 
 /// A long-lived `git cat-file --batch`.
@@ -401,8 +439,36 @@ pub struct Blobs {
 }
 
 impl Blobs {
-    /// Reads an object by id or `<commit>:<path>`; `None` when it does not exist.
+    /// Reads a blob by id or `<commit>:<path>`; `None` when it does not exist or is no blob.
     pub fn get(&mut self, spec: &str) -> Result<Option<Vec<u8>>, GitError> {
+        Ok(self
+            .object(spec)?
+            .and_then(|(_, kind, data)| (kind == "blob").then_some(data)))
+    }
+
+    /// A commit's full id and parents; `None` when there is no such commit.
+    pub fn commit(&mut self, rev: &str) -> Result<Option<(String, Vec<String>)>, GitError> {
+        if rev.starts_with('-') {
+            return Ok(None);
+        }
+        let Some((id, kind, data)) = self.object(&format!("{rev}^{{commit}}"))? else {
+            return Ok(None);
+        };
+        if kind != "commit" {
+            return Ok(None);
+        }
+        let text = String::from_utf8_lossy(&data);
+        let parents = text
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.strip_prefix("parent "))
+            .map(str::to_owned)
+            .collect();
+        Ok(Some((id, parents)))
+    }
+
+    /// Reads any object: `(id, type, content)`.
+    fn object(&mut self, spec: &str) -> Result<Option<(String, String, Vec<u8>)>, GitError> {
         if spec.contains('\n') {
             return Ok(None);
         }
@@ -423,11 +489,12 @@ impl Blobs {
         let mut data = vec![0; size + 1];
         self.stdout.read_exact(&mut data)?;
         data.truncate(size);
-        self.bytes_read += size as u64;
-        if !header.contains(" blob ") {
-            return Ok(None);
+        let mut f = header.split(' ');
+        let (id, kind) = (f.next().unwrap_or_default(), f.next().unwrap_or_default());
+        if kind == "blob" {
+            self.bytes_read += size as u64;
         }
-        Ok(Some(data))
+        Ok(Some((id.to_owned(), kind.to_owned(), data)))
     }
 }
 
@@ -443,18 +510,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_a_walk_with_renames_and_numstat() {
-        // The shape `git log --raw --numstat -z` prints (checked against git 2.47).
-        let real = b"\x01aaa ppp\0\n:000000 100644 0000000000000000000000000000000000000000 de98 A\0f\x003\t0\tf\0\x01bbb aaa\0\n:100644 100644 de98 2155 R075\0f\0g\0:000000 100644 0000000000000000000000000000000000000000 3e75 A\0h\x001\t0\t\0f\0g\x001\t0\th\0";
+    fn parses_a_walk_with_renames() {
+        // The shape `git log --raw -z` prints (checked against git 2.47).
+        let real = b"\x01aaa ppp\0\n:000000 100644 0000000000000000000000000000000000000000 de98 A\0f\0\x01bbb aaa\0\n:100644 100644 de98 2155 R075\0f\0g\0:000000 100644 0000000000000000000000000000000000000000 3e75 A\0h\0";
         let commits = parse_walk(real).expect("parses");
         assert_eq!(commits.len(), 2);
         assert_eq!(commits[0].changes[0].status, 'A');
-        assert_eq!(commits[0].loc_delta, 3);
         assert_eq!(commits[1].parent.as_deref(), Some("aaa"));
         assert_eq!(commits[1].changes[0].status, 'R');
         assert_eq!(commits[1].changes[0].old_path, "f");
         assert_eq!(commits[1].changes[0].new_path, "g");
         assert_eq!(commits[1].changes[1].new_path, "h");
-        assert_eq!(commits[1].loc_delta, 2);
     }
 }

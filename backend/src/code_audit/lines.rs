@@ -139,7 +139,11 @@ mod tests {
         for data in [&b"x\na\nb\n"[..], b"x\na\nb", b"\n\n\n"] {
             let ix = LineIndex::new(data.to_vec());
             for (s, l) in [(1, 1), (2, 2), (1, 3), (3, 1), (3, 2), (0, 1)] {
-                assert_eq!(ix.content_hash(s, l), content_hash_of(data, s, l), "{data:?} {s} {l}");
+                assert_eq!(
+                    ix.content_hash(s, l),
+                    content_hash_of(data, s, l),
+                    "{data:?} {s} {l}"
+                );
             }
         }
     }

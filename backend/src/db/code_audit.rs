@@ -457,9 +457,9 @@ pub struct Reconciliation {
     pub from_commit: Option<String>,
     pub to_commit: Option<String>,
     pub error: Option<String>,
-    /// Lines per status after the job, plus the engine's figures.
-    #[schema(value_type = Object)]
-    pub counts: Option<serde_json::Value>,
+    /// Lines per status after the job (`current`, …, `touched`), plus the engine's figures under
+    /// `engine`; null while the job is pending or running.
+    pub counts: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,

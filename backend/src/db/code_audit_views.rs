@@ -218,6 +218,8 @@ pub fn files(
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LineEvidence {
     pub evidence_id: String,
+    /// Posted for a run executed elsewhere (its run id is not a run of this worker).
+    pub external: bool,
     pub run_id: Option<String>,
     pub ticket_key: String,
     /// When the evidence was recorded.
@@ -243,6 +245,7 @@ pub fn file_evidence(
         String,
         String,
         String,
+        bool,
     );
     let rows: Vec<Row> = match origin {
         None => seg::table
@@ -259,6 +262,7 @@ pub fn file_evidence(
                 ev::ticket_key,
                 ev::created_at,
                 ev::origin_commit,
+                ev::external,
             ))
             .load(conn)?,
         Some(commit) => seg::table
@@ -276,6 +280,7 @@ pub fn file_evidence(
                 ev::ticket_key,
                 ev::created_at,
                 ev::origin_commit,
+                ev::external,
             ))
             .load(conn)?,
     };
@@ -292,6 +297,7 @@ pub fn file_evidence(
                     ticket_key: r.5,
                     at: r.6,
                     origin_commit: r.7,
+                    external: r.8,
                 },
             )
         })

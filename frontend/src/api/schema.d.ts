@@ -989,6 +989,8 @@ export interface components {
             /** @description When the evidence was recorded. */
             at: string;
             evidence_id: string;
+            /** @description Posted for a run executed elsewhere (its run id is not a run of this worker). */
+            external: boolean;
             origin_commit: string;
             run_id?: string | null;
             status: components["schemas"]["LineStatus"];
@@ -1027,8 +1029,13 @@ export interface components {
         Reconciliation: {
             /** @description What started it: `publish`, `timer`, `api`, `evidence`, `startup`. */
             cause: string;
-            /** @description Lines per status after the job, plus the engine's figures. */
-            counts: Record<string, never>;
+            /**
+             * @description Lines per status after the job (`current`, …, `touched`), plus the engine's figures under
+             *     `engine`; null while the job is pending or running.
+             */
+            counts?: {
+                [key: string]: unknown;
+            } | null;
             created_at: string;
             /** Format: int64 */
             duration_ms?: number | null;

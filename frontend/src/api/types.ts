@@ -46,3 +46,19 @@ export function isActiveStatus(status: string): boolean {
 
 /** The terminal run statuses, for "recent outcomes". */
 export const TERMINAL_STATUSES = ["completed", "blocked", "failed", "cancelled"] as const satisfies readonly RunStatus[];
+
+/** Code Audit (API.md "Code Audit"). */
+export type LineStatus = Schemas["LineStatus"];
+export type StatusCounts = Schemas["StatusCounts"];
+export type CodeRepo = Schemas["CodeRepo"];
+export type CodeRepoList = Schemas["CodeRepoList"];
+export type CodeRepoHistoryPoint = Schemas["HistoryPoint"];
+export type CodeFile = Schemas["CodeFile"];
+export type CodeFileList = Schemas["CodeFileList"];
+export type CodeFileView = Schemas["FileView"];
+export type CodeFileLine = Schemas["FileLine"];
+export type LineEvidence = Schemas["LineEvidence"];
+export type EvidenceSet = Schemas["EvidenceSet"];
+export type EvidenceSetList = Schemas["EvidenceSetList"];
+export type Reconciliation = Schemas["Reconciliation"];
+export type ReconciliationList = Schemas["ReconciliationList"];

@@ -1,5 +1,5 @@
 /** The shell header: worker identity (name and version), navigation and the live-stream state. */
-import { Link, NavLink } from "react-router";
+import { Link, NavLink, useLocation } from "react-router";
 import { useWorkerInfo } from "../features/worker";
 import { useStreamState } from "./streamState";
 
@@ -21,8 +21,16 @@ function WorkerIdentity() {
   );
 }
 
+/** Whether `pathname` is `base` or below it. */
+function within(pathname: string, base: string): boolean {
+  return pathname === base || pathname.startsWith(`${base}/`);
+}
+
 export function Header() {
   const stream = useStreamState();
+  const { pathname } = useLocation();
+  // `/audit/code…` is Code Audit, not a Ticket Audit record, though both live under `/audit`.
+  const ticketAudit = within(pathname, "/audit") && !within(pathname, "/audit/code");
   return (
     <header className="app-header">
       <Link className="brand" to="/">
@@ -34,7 +42,10 @@ export function Header() {
           Home
         </NavLink>
         <NavLink to="/runs">Runs</NavLink>
-        <NavLink to="/audit">Audit</NavLink>
+        <Link to="/audit" className={ticketAudit ? "active" : undefined} aria-current={ticketAudit ? "page" : undefined}>
+          Audit
+        </Link>
+        <NavLink to="/audit/code">Code Audit</NavLink>
       </nav>
       <span className={`stream-state stream-state--${stream}`} data-testid="stream-state" title="Worker event stream">
         {STREAM_LABEL[stream]}

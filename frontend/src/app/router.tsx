@@ -4,6 +4,7 @@ import { AuditDetailPage, AuditListPage } from "../features/audit";
 import { HomePage } from "../features/home";
 import { LivePage } from "../features/live";
 import { RunDetailPage, RunsPage } from "../features/runs";
+import { Loading } from "../components/Loading";
 import { NotFoundPage } from "./NotFoundPage";
 import { RouteError } from "./RouteError";
 import { Shell } from "./Shell";
@@ -13,6 +14,8 @@ export function createRouter() {
     {
       element: <Shell />,
       errorElement: <RouteError />,
+      // Shown while a lazy route's code loads on the first page of a visit.
+      hydrateFallbackElement: <Loading />,
       children: [
         { index: true, element: <HomePage /> },
         { path: "runs", element: <RunsPage /> },
@@ -20,6 +23,15 @@ export function createRouter() {
         { path: "live/:jobId", element: <LivePage /> },
         { path: "audit", element: <AuditListPage /> },
         { path: "audit/:runId", element: <AuditDetailPage /> },
+        // Code Audit is loaded on first visit: its own chunk keeps the main bundle small.
+        {
+          path: "audit/code",
+          lazy: async () => ({ Component: (await import("../features/code-audit")).CodeAuditListPage }),
+        },
+        {
+          path: "audit/code/:repoId",
+          lazy: async () => ({ Component: (await import("../features/code-audit")).CodeAuditRepoPage }),
+        },
         { path: "*", element: <NotFoundPage /> },
       ],
     },

@@ -23,18 +23,22 @@ interface Props {
   newOnly: boolean;
 }
 
-function FileDiffBody({ runId, file, mode, newOnly }: Omit<Props, "open" | "onToggle">) {
-  const { data, isPending, isError, error } = useQuery(auditDiffQuery(runId, file.path));
+/**
+ * One file's stored diff of a run, fetched on mount and kept for the session. Exported for Code
+ * Audit, which shows the same diffs per evidence set.
+ */
+export function FileDiffBody({ runId, path, mode, newOnly }: { runId: string; path: string; mode: DiffMode; newOnly: boolean }) {
+  const { data, isPending, isError, error } = useQuery(auditDiffQuery(runId, path));
   const parsed = useMemo(() => (data === undefined ? null : parseUnifiedDiff(data)), [data]);
-  if (isPending) return <Loading label={`Loading the diff of ${file.path}…`} />;
-  if (isError) return <ErrorNotice error={error} title={`Could not load the diff of ${file.path}`} />;
+  if (isPending) return <Loading label={`Loading the diff of ${path}…`} />;
+  if (isError) return <ErrorNotice error={error} title={`Could not load the diff of ${path}`} />;
   if (!parsed) return null;
   if (parsed.binary) return <p className="muted">Binary file: no lines to show.</p>;
   const shown = newOnly ? onlyNewLines(parsed) : parsed;
   if (shown.hunks.length === 0) {
     return <p className="muted">{newOnly ? "No new lines in this file." : "No line changes (mode or rename only)."}</p>;
   }
-  const label = `Diff of ${file.path}`;
+  const label = `Diff of ${path}`;
   return (
     <div className="diff-wrap">
       {mode === "split" ? <SplitDiffTable diff={shown} label={label} /> : <UnifiedDiffTable diff={shown} label={label} />}
@@ -57,7 +61,7 @@ export function DiffFile({ runId, file, open, onToggle, mode, newOnly }: Props) 
         <span className="diffstat diffstat--add">+{formatCount(file.additions)}</span>
         <span className="diffstat diffstat--del">−{formatCount(file.deletions)}</span>
       </button>
-      {open ? <FileDiffBody runId={runId} file={file} mode={mode} newOnly={newOnly} /> : null}
+      {open ? <FileDiffBody runId={runId} path={file.path} mode={mode} newOnly={newOnly} /> : null}
     </li>
   );
 }
