@@ -7,7 +7,9 @@ pub mod body;
 pub mod error;
 pub mod events;
 pub mod executors;
+pub mod health;
 pub mod jobs;
+pub mod metrics;
 pub mod openapi;
 pub mod params;
 pub mod probes;
@@ -39,6 +41,7 @@ pub struct AppState {
     pub settings: SharedSettings,
     pub sink: LocalSink,
     pub executors: crate::executor::Pool,
+    pub health: crate::health::Health,
     pub started_at: DateTime<Utc>,
 }
 
@@ -53,12 +56,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(session::configure)
             .configure(worker::configure)
             .configure(executors::configure)
+            .configure(health::configure)
             .configure(samples::configure)
             .configure(audit::configure)
             .configure(openapi::configure)
             .default_service(web::to(api_not_found)),
     )
-    .configure(probes::configure);
+    .configure(probes::configure)
+    .configure(metrics::configure);
 }
 
 /// Unknown `/api/...` paths answer the JSON 404, never the SPA.

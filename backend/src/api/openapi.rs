@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::events::events_ndjson, super::stream::run_stream, super::stream::worker_stream,
         super::session::create_session, super::session::delete_session,
         super::worker::worker_info, super::probes::live, super::probes::ready,
+        super::health::get_health, super::health::get_history, super::metrics::metrics,
     ),
     components(schemas(
         crate::model::Run, crate::model::Job, crate::model::JobCreated, crate::model::Event,
@@ -30,10 +31,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         crate::model::Stage, crate::model::StateChange, super::runs::RunList, super::events::EventList,
         crate::jobspec::JobRequest, crate::jobspec::FieldError, crate::executor::Executor,
         super::executors::ExecutorList, crate::audit_model::TicketAudit, crate::audit_model::AuditList,
-        crate::audit_model::AuditListItem,
+        crate::audit_model::AuditListItem, crate::health::model::HealthReport,
+        crate::health::model::HealthCheck, crate::health::model::WorkerHealth,
+        crate::health::model::Status, crate::health::model::HealthHistory,
+        crate::health::model::CheckTimeline, crate::health::model::StatusPoint,
+        crate::health::model::Readiness, crate::health::model::Liveness,
     )),
     tags(
-        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "probes"),
+        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "health"), (name = "probes"),
     )
 )]
 pub struct ApiDoc;
