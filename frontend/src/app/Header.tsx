@@ -35,6 +35,7 @@ export function Header() {
         </NavLink>
         <NavLink to="/runs">Runs</NavLink>
         <NavLink to="/audit">Audit</NavLink>
+        <NavLink to="/health">Health</NavLink>
       </nav>
       <span className={`stream-state stream-state--${stream}`} data-testid="stream-state" title="Worker event stream">
         {STREAM_LABEL[stream]}
