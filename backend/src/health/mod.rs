@@ -438,17 +438,17 @@ pub fn worker_state(
         None if running > 0 => format!("running {running} run(s); {queued_text}"),
         None => format!("{queued_text}; an executor is about to claim the next one"),
         Some("no_queued_jobs") => {
-            "idle: no job is queued, and everything needed to run one is ready".to_owned()
+            "no job is queued, and everything needed to run one is ready".to_owned()
         }
         Some("storage_down") => {
-            format!("idle: storage is down, so no run can be claimed or recorded; {queued_text}")
+            format!("storage is down, so no run can be claimed or recorded; {queued_text}")
         }
         Some("no_executors") => {
-            format!("idle: no executor is alive to claim runs; {queued_text}")
+            format!("no executor is alive to claim runs; {queued_text}")
         }
-        Some(_) => format!(
-            "idle: no configured provider is ready, so runs would be blocked; {queued_text}"
-        ),
+        Some(_) => {
+            format!("no configured provider is ready, so runs would be blocked; {queued_text}")
+        }
     };
     WorkerHealth {
         name: config.name.clone(),

@@ -25,25 +25,25 @@ export function CheckCard({
   now: number;
 }) {
   return (
-    <article className={`panel check check--${check.status}`} data-testid={`check-${check.name}`} data-status={check.status}>
-      <header className="check__header">
+    <article className={`panel health-check health-check--${check.status}`} data-testid={`check-${check.name}`} data-status={check.status}>
+      <header className="health-check__header">
         <h2>{TITLES[check.name] ?? check.name}</h2>
         <StatusBadge status={check.status} />
       </header>
-      <p className="check__message" data-testid={`check-${check.name}-message`}>
+      <p className="health-check__message" data-testid={`check-${check.name}-message`}>
         {check.message}
       </p>
       {check.status !== "ok" ? (
-        <p className="check__action" data-testid={`check-${check.name}-action`}>
+        <p className="health-check__action" data-testid={`check-${check.name}-action`}>
           <strong>What to do: </strong>
           {adviceFor(check.name, check.action)}
         </p>
       ) : null}
       {timeline && window ? <StatusTimeline line={timeline} since={window.since} until={window.until} /> : null}
-      <p className="check__meta muted">
+      <p className="health-check__meta muted">
         checked <RelativeTime iso={check.checked_at} now={now} /> · {check.latency_ms} ms
       </p>
-      <details className="check__details">
+      <details className="health-check__details">
         <summary>Details</summary>
         <pre className="mono">{JSON.stringify(check.details, null, 2)}</pre>
       </details>

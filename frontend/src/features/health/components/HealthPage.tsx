@@ -38,7 +38,7 @@ export function HealthPage() {
       ) : (
         <>
           <HealthBanner report={report.data} />
-          <div className="check-grid">
+          <div className="health-checks">
             {report.data.checks.map((c) => (
               <CheckCard
                 key={c.name}

@@ -7,12 +7,13 @@ export function StatusTimeline({ line, since, until }: { line: CheckTimeline; si
   const parts = segments(line.points, Date.parse(since), Date.parse(until));
   const label = `${line.name} over the last hour: ${line.points.map((p) => `${p.status} from ${formatAbsolute(p.at)}`).join(", ")}`;
   return (
-    <svg className="timeline" viewBox="0 0 1000 12" preserveAspectRatio="none" role="img" aria-label={label} data-testid={`timeline-${line.name}`}>
-      <rect className="timeline__track" x="0" y="0" width="1000" height="12" />
+    <div>
+    <svg className="health-timeline" viewBox="0 0 1000 12" preserveAspectRatio="none" role="img" aria-label={label} data-testid={`timeline-${line.name}`}>
+      <rect className="health-timeline__track" x="0" y="0" width="1000" height="12" />
       {parts.map((s) => (
         <rect
           key={s.at}
-          className={`timeline__seg timeline__seg--${s.status}`}
+          className={`health-timeline__seg health-timeline__seg--${s.status}`}
           data-status={s.status}
           x={s.from * 1000}
           y="0"
@@ -23,5 +24,10 @@ export function StatusTimeline({ line, since, until }: { line: CheckTimeline; si
         </rect>
       ))}
     </svg>
+      <div className="health-timeline-axis" aria-hidden="true">
+        <span>1 h ago</span>
+        <span>now</span>
+      </div>
+    </div>
   );
 }
