@@ -339,7 +339,7 @@ pub async fn storage(
         Err(e) => problems.push((Status::Down, format!("file checks failed: {e}"), ACTION_DB)),
     }
 
-    problems.sort_by(|a, b| b.0.cmp(&a.0));
+    problems.sort_by_key(|p| std::cmp::Reverse(p.0));
     match problems.first() {
         Some((status, message, action)) => {
             let more = problems.len() - 1;
