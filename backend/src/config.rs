@@ -443,6 +443,39 @@ mod tests {
     }
 
     #[test]
+    fn health_flags_are_validated() {
+        let mut a = args("127.0.0.1", None);
+        a.health.control_plane_url = Some("http://ctl.example:8080/healthz".into());
+        a.health.health_interval_seconds = 3;
+        let c = Config::from_args(a.clone()).expect("config");
+        assert_eq!(
+            c.health.control_plane_url.as_deref(),
+            Some("http://ctl.example:8080/healthz")
+        );
+        assert_eq!(c.health.interval, std::time::Duration::from_secs(3));
+        assert_eq!(c.health.disk_degraded_bytes, DEFAULT_DISK_DEGRADED_BYTES);
+
+        let mut bad = a.clone();
+        bad.health.control_plane_url = Some("ctl.example".into());
+        assert!(matches!(
+            Config::from_args(bad),
+            Err(ConfigError::BadControlPlaneUrl(_))
+        ));
+        let mut bad = a.clone();
+        bad.health.disk_down_bytes = bad.health.disk_degraded_bytes + 1;
+        assert!(matches!(
+            Config::from_args(bad),
+            Err(ConfigError::DiskThresholds)
+        ));
+        let mut bad = a;
+        bad.health.health_interval_seconds = 0;
+        assert!(matches!(
+            Config::from_args(bad),
+            Err(ConfigError::ZeroSetting(_))
+        ));
+    }
+
+    #[test]
     fn allowed_commands_are_basenames() {
         assert_eq!(
             parse_allowed_commands(" git, npm ,git").expect("list"),

@@ -26,7 +26,7 @@ export function HealthBanner({ report }: { report: HealthReport }) {
       </p>
       {worker.queued_runs > 0 && worker.blockers.length > 0 ? (
         <p className="health-banner__blockers" data-testid="worker-blockers">
-          {worker.queued_runs} queued job{worker.queued_runs === 1 ? "" : "s"} wait because of:{" "}
+          {worker.queued_runs === 1 ? "1 queued job waits" : `${worker.queued_runs} queued jobs wait`} because of:{" "}
           {worker.blockers.map((b) => IDLE_REASON_LABEL[b] ?? b).join(", ")}
         </p>
       ) : null}
