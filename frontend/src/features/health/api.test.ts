@@ -1,6 +1,8 @@
+/** Unit tests for applying `health.changed` messages to the cached health report. */
+import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, it } from "vitest";
 import type { HealthCheck, HealthReport } from "../../api/types";
-import { applyCheck, parseHealthChanged, worstStatus } from "./api";
+import { applyCheck, applyHealthEvent, healthKeys, parseHealthChanged, worstStatus } from "./api";
 
 function check(name: string, status: HealthCheck["status"]): HealthCheck {
   return {
@@ -53,5 +55,25 @@ describe("health cache updates", () => {
     expect(worstStatus([])).toBe("ok");
     expect(worstStatus(["ok", "down", "degraded"])).toBe("down");
     expect(worstStatus(["degraded", "ok"])).toBe("degraded");
+  });
+});
+
+describe("applyHealthEvent", () => {
+  it("writes the changed check into the cached report at once", () => {
+    const queryClient = new QueryClient();
+    queryClient.setQueryData(healthKeys.report(), report);
+    applyHealthEvent(queryClient, JSON.stringify(check("storage", "down")));
+    const cached = queryClient.getQueryData<HealthReport>(healthKeys.report());
+    expect(cached?.status).toBe("down");
+    expect(cached?.checks.find((c) => c.name === "storage")?.status).toBe("down");
+  });
+
+  it("leaves the cache alone for a malformed message or when nothing is cached", () => {
+    const queryClient = new QueryClient();
+    applyHealthEvent(queryClient, JSON.stringify(check("storage", "down")));
+    expect(queryClient.getQueryData(healthKeys.report())).toBeUndefined();
+    queryClient.setQueryData(healthKeys.report(), report);
+    applyHealthEvent(queryClient, "{");
+    expect(queryClient.getQueryData<HealthReport>(healthKeys.report())?.status).toBe("ok");
   });
 });

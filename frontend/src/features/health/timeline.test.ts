@@ -1,3 +1,4 @@
+/** Unit tests for turning a check's status changes into timeline segments. */
 import { describe, expect, it } from "vitest";
 import { segments } from "./timeline";
 
