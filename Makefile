@@ -66,13 +66,15 @@ test:
 	echo "make test: wall time $$(( $$(date +%s) - start )) s (exit $$status)"; exit $$status
 
 ## bench: ingest, live-stream latency and memory against floors measured in the same run, the
-## runs list, the Ticket Audit and Code Audit exports, Code Audit reconciliation against git blame, then
+## runs list, the Ticket Audit and Code Audit exports, Code Audit reconciliation against git blame,
+## probe and health latency under 100 concurrent clients, then
 ## the live viewer in Chromium (1M stored events, a 5,000 lines/s live run; e2e/bench/results.txt)
 bench: chromium e2e-deps build
 	cargo bench --profile dev --bench core
 	cargo bench --profile dev --bench runs
 	cargo bench --profile dev --bench audit
 	cargo bench --profile dev --bench code_audit
+	cargo bench --profile dev --bench health
 	cd e2e && MERGELOOM_BIN=$(CURDIR)/$(BIN) npx playwright test -c bench/playwright.bench.config.ts
 
 ## openapi: regenerate backend/openapi.json and the frontend's generated types

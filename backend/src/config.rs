@@ -112,6 +112,111 @@ pub struct ServeArgs {
     /// Output a run may produce before it is stopped (`failed/output_limit`).
     #[arg(long, env = "JCA_WORKER_OUTPUT_LIMIT_BYTES_PER_RUN", default_value_t = 256 * 1024 * 1024)]
     pub output_limit_bytes_per_run: u64,
+    #[command(flatten)]
+    pub health: HealthArgs,
+}
+
+/// Health checks: how often they run, the disk thresholds, and the controller to reach.
+#[derive(Debug, Clone, Args)]
+pub struct HealthArgs {
+    /// Seconds between background health check runs.
+    #[arg(long, env = "JCA_WORKER_HEALTH_INTERVAL_SECONDS", default_value_t = 10)]
+    pub health_interval_seconds: u64,
+    /// Free disk under the data directory below which storage is degraded.
+    #[arg(long, env = "JCA_WORKER_DISK_DEGRADED_BYTES", default_value_t = DEFAULT_DISK_DEGRADED_BYTES)]
+    pub disk_degraded_bytes: u64,
+    /// Free disk under the data directory below which storage is down.
+    #[arg(long, env = "JCA_WORKER_DISK_DOWN_BYTES", default_value_t = DEFAULT_DISK_DOWN_BYTES)]
+    pub disk_down_bytes: u64,
+    /// The controller (control plane) this worker reports to; its reachability is checked.
+    #[arg(long, env = "JCA_WORKER_CONTROL_PLANE_URL")]
+    pub control_plane_url: Option<String>,
+    /// Timeout of each request to the controller.
+    #[arg(
+        long,
+        env = "JCA_WORKER_CONTROL_PLANE_REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 60
+    )]
+    pub control_plane_request_timeout_seconds: u64,
+}
+
+impl Default for HealthArgs {
+    fn default() -> Self {
+        Self {
+            health_interval_seconds: 10,
+            disk_degraded_bytes: DEFAULT_DISK_DEGRADED_BYTES,
+            disk_down_bytes: DEFAULT_DISK_DOWN_BYTES,
+            control_plane_url: None,
+            control_plane_request_timeout_seconds: 60,
+        }
+    }
+}
+
+/// Storage is degraded under 1 GiB free.
+pub const DEFAULT_DISK_DEGRADED_BYTES: u64 = 1024 * 1024 * 1024;
+/// Storage is down under 100 MiB free.
+pub const DEFAULT_DISK_DOWN_BYTES: u64 = 100 * 1024 * 1024;
+
+/// The resolved health-check settings.
+#[derive(Debug, Clone)]
+pub struct HealthConfig {
+    /// Time between background runs of the checks.
+    pub interval: std::time::Duration,
+    /// Time each check may take before it counts as down.
+    pub check_timeout: std::time::Duration,
+    pub disk_degraded_bytes: u64,
+    pub disk_down_bytes: u64,
+    /// `JCA_WORKER_CONTROL_PLANE_URL`, validated as an http(s) URL.
+    pub control_plane_url: Option<String>,
+    pub control_plane_timeout: std::time::Duration,
+}
+
+impl HealthConfig {
+    /// Validates the health flags.
+    pub fn from_args(a: &HealthArgs) -> Result<Self, ConfigError> {
+        if a.health_interval_seconds == 0 {
+            return Err(ConfigError::ZeroSetting("--health-interval-seconds"));
+        }
+        if a.control_plane_request_timeout_seconds == 0 {
+            return Err(ConfigError::ZeroSetting(
+                "--control-plane-request-timeout-seconds",
+            ));
+        }
+        if a.disk_down_bytes > a.disk_degraded_bytes {
+            return Err(ConfigError::DiskThresholds);
+        }
+        let control_plane_url = match a.control_plane_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => {
+                crate::health::controller::Target::parse(url)
+                    .map_err(|e| ConfigError::BadControlPlaneUrl(e.to_string()))?;
+                Some(url.to_owned())
+            }
+        };
+        Ok(Self {
+            interval: std::time::Duration::from_secs(a.health_interval_seconds),
+            check_timeout: std::time::Duration::from_secs(2),
+            disk_degraded_bytes: a.disk_degraded_bytes,
+            disk_down_bytes: a.disk_down_bytes,
+            control_plane_url,
+            control_plane_timeout: std::time::Duration::from_secs(
+                a.control_plane_request_timeout_seconds,
+            ),
+        })
+    }
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        Self::from_args(&HealthArgs::default()).unwrap_or(Self {
+            interval: std::time::Duration::from_secs(10),
+            check_timeout: std::time::Duration::from_secs(2),
+            disk_degraded_bytes: DEFAULT_DISK_DEGRADED_BYTES,
+            disk_down_bytes: DEFAULT_DISK_DOWN_BYTES,
+            control_plane_url: None,
+            control_plane_timeout: std::time::Duration::from_secs(60),
+        })
+    }
 }
 
 /// Arguments of `seed-run`.
@@ -139,6 +244,10 @@ pub enum ConfigError {
     BadCommandProvider(String),
     #[error("{0} must be at least 1")]
     ZeroSetting(&'static str),
+    #[error("--disk-down-bytes must not be above --disk-degraded-bytes")]
+    DiskThresholds,
+    #[error("--control-plane-url: {0}")]
+    BadControlPlaneUrl(String),
 }
 
 /// The resolved configuration of a `serve` process.
@@ -168,6 +277,7 @@ pub struct Config {
     pub output_limit_bytes_per_run: u64,
     /// `JCA_WORKER_GIT_TOKEN`: https credentials for git (never stored or printed).
     pub git_token: Option<String>,
+    pub health: HealthConfig,
 }
 
 impl Config {
@@ -212,7 +322,9 @@ impl Config {
                 return Err(ConfigError::ZeroSetting(name));
             }
         }
+        let health = HealthConfig::from_args(&args.health)?;
         Ok(Self {
+            health,
             command_provider,
             default_provider: args.default_provider.filter(|p| !p.trim().is_empty()),
             redact_env: args
@@ -277,6 +389,7 @@ impl Config {
             keep_workspaces: false,
             output_limit_bytes_per_run: 256 * 1024 * 1024,
             git_token: None,
+            health: HealthConfig::default(),
         }
     }
 }
@@ -321,6 +434,7 @@ mod tests {
             code_audit_interval_seconds: 300,
             keep_workspaces: false,
             output_limit_bytes_per_run: 1,
+            health: HealthArgs::default(),
         }
     }
 
@@ -334,6 +448,39 @@ mod tests {
         assert_eq!(c.public_hosts, vec!["worker.example"]);
         assert_eq!(c.workspace_root, PathBuf::from("d/workspaces"));
         assert!(Config::from_args(args("127.0.0.1", None)).is_ok());
+    }
+
+    #[test]
+    fn health_flags_are_validated() {
+        let mut a = args("127.0.0.1", None);
+        a.health.control_plane_url = Some("http://ctl.example:8080/healthz".into());
+        a.health.health_interval_seconds = 3;
+        let c = Config::from_args(a.clone()).expect("config");
+        assert_eq!(
+            c.health.control_plane_url.as_deref(),
+            Some("http://ctl.example:8080/healthz")
+        );
+        assert_eq!(c.health.interval, std::time::Duration::from_secs(3));
+        assert_eq!(c.health.disk_degraded_bytes, DEFAULT_DISK_DEGRADED_BYTES);
+
+        let mut bad = a.clone();
+        bad.health.control_plane_url = Some("ctl.example".into());
+        assert!(matches!(
+            Config::from_args(bad),
+            Err(ConfigError::BadControlPlaneUrl(_))
+        ));
+        let mut bad = a.clone();
+        bad.health.disk_down_bytes = bad.health.disk_degraded_bytes + 1;
+        assert!(matches!(
+            Config::from_args(bad),
+            Err(ConfigError::DiskThresholds)
+        ));
+        let mut bad = a;
+        bad.health.health_interval_seconds = 0;
+        assert!(matches!(
+            Config::from_args(bad),
+            Err(ConfigError::ZeroSetting(_))
+        ));
     }
 
     #[test]

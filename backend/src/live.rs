@@ -112,6 +112,7 @@ struct Inner {
     runs: Mutex<HashMap<String, broadcast::Sender<RunMessage>>>,
     worker: broadcast::Sender<RunMessage>,
     shutdown: watch::Sender<bool>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Default for Hub {
@@ -130,8 +131,15 @@ impl Hub {
                 runs: Mutex::new(HashMap::new()),
                 worker,
                 shutdown,
+                metrics: Arc::new(crate::metrics::Metrics::new()),
             }),
         }
+    }
+
+    /// The process counters that the writer and the streams bump (served by `/metrics`).
+    #[must_use]
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.inner.metrics
     }
 
     /// Subscribes to one run's events and terminal message.

@@ -297,10 +297,3 @@ pub struct WorkerInfo {
 pub struct SessionRequest {
     pub token: String,
 }
-
-/// `/readyz` answer.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Readiness {
-    pub status: String,
-    pub storage: String,
-}

@@ -130,6 +130,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    health_probes (id) {
+        id -> Integer,
+        token -> Text,
+        written_at -> Text,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Text,
         repository_id -> Text,
@@ -275,6 +283,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     diff_guard_flags,
     events,
     file_changes,
+    health_probes,
     jobs,
     repositories,
     review_findings,

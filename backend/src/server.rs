@@ -60,6 +60,7 @@ impl RunningServer {
     /// Stops the executors (their runs end `failed/worker_shutdown`, processes killed), ends live
     /// streams, stops accepting, and waits (bounded) for in-flight requests.
     pub async fn stop(self) {
+        self.state.health.stop().await;
         self.state
             .executors
             .shutdown(Duration::from_millis(3500))
@@ -187,15 +188,26 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         settings.clone(),
         hub.clone(),
     );
+    let config = Arc::new(config);
+    let started_at = chrono::Utc::now();
+    let health = crate::health::Health::new(crate::health::Deps {
+        db: db.clone(),
+        hub: hub.clone(),
+        executors: executors.clone(),
+        settings: settings.clone(),
+        config: config.clone(),
+        started_at,
+    });
     let state = AppState {
         executors,
         code_audit,
+        health,
         sink,
         db,
         hub,
         settings,
-        config: Arc::new(config),
-        started_at: chrono::Utc::now(),
+        config,
+        started_at,
     };
     let app_state = state.clone();
     let addr_text = format!("{}:{}", state.config.host, state.config.port);
@@ -230,6 +242,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             addr: addr_text,
             source: std::io::Error::other("no address bound"),
         })?;
+    // The first round of health checks runs before the first request, so probes answer from it.
+    state.health.start(addr).await;
     let server = server.run();
     let handle = server.handle();
     let task = tokio::spawn(server);

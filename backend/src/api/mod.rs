@@ -10,7 +10,9 @@ pub mod code_audit_export;
 pub mod error;
 pub mod events;
 pub mod executors;
+pub mod health;
 pub mod jobs;
+pub mod metrics;
 pub mod openapi;
 pub mod params;
 pub mod probes;
@@ -43,6 +45,7 @@ pub struct AppState {
     pub sink: LocalSink,
     pub executors: crate::executor::Pool,
     pub code_audit: crate::code_audit::CodeAudit,
+    pub health: crate::health::Health,
     pub started_at: DateTime<Utc>,
 }
 
@@ -57,13 +60,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(session::configure)
             .configure(worker::configure)
             .configure(executors::configure)
+            .configure(health::configure)
             .configure(samples::configure)
             .configure(audit::configure)
             .configure(code_audit::configure)
             .configure(openapi::configure)
             .default_service(web::to(api_not_found)),
     )
-    .configure(probes::configure);
+    .configure(probes::configure)
+    .configure(metrics::configure);
 }
 
 /// Unknown `/api/...` paths answer the JSON 404, never the SPA.

@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::code_audit::list_evidence, super::code_audit::list_runs, super::code_audit::reconcile,
         super::code_audit::list_reconciliations, super::code_audit_evidence::post_evidence,
         super::code_audit_export::export_code_audit,
+        super::health::get_health, super::health::get_history, super::metrics::metrics,
     ),
     components(schemas(
         crate::model::Run, crate::model::Job, crate::model::JobCreated, crate::model::Event,
@@ -43,9 +44,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::code_audit::FileView, super::code_audit::EvidenceList, super::code_audit::EvidenceSetList,
         super::code_audit::ReconciliationList, super::code_audit_evidence::EvidenceRequest,
         super::code_audit_evidence::EvidenceCreated, super::code_audit::RepoPatch,
+        crate::health::model::HealthReport,
+        crate::health::model::HealthCheck, crate::health::model::WorkerHealth,
+        crate::health::model::Status, crate::health::model::HealthHistory,
+        crate::health::model::CheckTimeline, crate::health::model::StatusPoint,
+        crate::health::model::Readiness, crate::health::model::Liveness,
     )),
     tags(
-        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "probes"),
+        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "health"), (name = "probes"),
     )
 )]
 pub struct ApiDoc;

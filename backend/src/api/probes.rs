@@ -1,10 +1,12 @@
 //! Probes: `/livez` and `/healthz` (the process serves; no dependency checks) and `/readyz`
-//! (503 when storage does not answer). Exempt from the Host check so orchestrators can call them.
+//! (503 only when the gateway or storage check is down, from the health cache: an executor,
+//! provider or controller problem never takes the gateway out of its load balancer). Exempt from
+//! the Host check so orchestrators can call them.
 
 use actix_web::{HttpResponse, web};
 
 use super::AppState;
-use crate::model::Readiness;
+use crate::health::model::{Liveness, Readiness};
 
 /// Paths that skip the Host allowlist and authentication.
 pub const PROBE_PATHS: [&str; 3] = ["/livez", "/healthz", "/readyz"];
@@ -15,23 +17,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(ready));
 }
 
-#[utoipa::path(get, path = "/livez", tag = "probes", responses((status = 200, body = Readiness)))]
+#[utoipa::path(get, path = "/livez", tag = "probes", responses((status = 200, body = Liveness)))]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+    HttpResponse::Ok().json(Liveness {
+        status: "ok".into(),
+    })
 }
 
 #[utoipa::path(get, path = "/readyz", tag = "probes",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    if state.db.ping().await {
-        HttpResponse::Ok().json(Readiness {
-            status: "ok".into(),
-            storage: "ok".into(),
-        })
+    let r = state.health.readiness();
+    if r.status == "ok" {
+        HttpResponse::Ok().json(r)
     } else {
-        HttpResponse::ServiceUnavailable().json(Readiness {
-            status: "down".into(),
-            storage: "down".into(),
-        })
+        HttpResponse::ServiceUnavailable().json(r)
     }
 }

@@ -103,6 +103,7 @@ async fn follow_run(
     mut last: i64,
     tx: mpsc::Sender<Bytes>,
 ) {
+    let _client = state.hub.metrics().sse_client();
     let mut shutdown = state.hub.shutdown_signal();
     if *shutdown.borrow() || tx.send(Bytes::from_static(RETRY_FRAME)).await.is_err() {
         return;
@@ -292,7 +293,9 @@ pub async fn worker_stream(state: web::Data<AppState>) -> HttpResponse {
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
     let mut live = state.hub.subscribe_worker();
     let mut shutdown = state.hub.shutdown_signal();
+    let client = state.hub.metrics().sse_client();
     actix_web::rt::spawn(async move {
+        let _client = client;
         let mut hello = BytesMut::from(RETRY_FRAME);
         hello.extend_from_slice(&resync());
         if tx.send(hello.freeze()).await.is_err() || *shutdown.borrow() {

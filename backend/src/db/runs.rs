@@ -7,7 +7,7 @@ use diesel::sqlite::SqliteConnection;
 use super::DbError;
 use super::events::append_in_tx;
 use super::rows::{NewRunState, RepositoryRow, RunRow, RunStateRow, StageRow};
-use super::writer::WriterCtx;
+use super::writer::{Observation, WriterCtx};
 use crate::live::LiveEffect;
 use crate::model::{self, status};
 use crate::schema::{jobs, repositories, run_states, runs, stages};
@@ -437,6 +437,12 @@ pub fn transition_in_tx(
         created: false,
     });
     if terminal {
+        if let Some(millis) = run.duration_ms {
+            ctx.observe(Observation::Run {
+                status: t.status.clone(),
+                millis,
+            });
+        }
         ctx.publish(LiveEffect::Terminal {
             run_id: run_id.to_owned(),
             status: t.status.clone(),
@@ -528,6 +534,12 @@ pub fn stage_finished_in_tx(
                 .started_at
                 .as_deref()
                 .and_then(|st| crate::time::millis_between(st, &now));
+            if let Some(millis) = duration {
+                ctx.observe(Observation::Stage {
+                    name: name.to_owned(),
+                    millis,
+                });
+            }
             diesel::update(stages::table.find(s.id))
                 .set((
                     stages::status.eq(stage_status),
@@ -570,4 +582,20 @@ pub fn publish_run(
         created: false,
     });
     Ok(run)
+}
+
+/// Runs per status, for the statuses in `only` (every status when empty); statuses without runs
+/// are absent.
+pub fn count_by_status(
+    conn: &mut SqliteConnection,
+    only: &[&str],
+) -> Result<Vec<(String, i64)>, DbError> {
+    let mut q = runs::table
+        .group_by(runs::status)
+        .select((runs::status, diesel::dsl::count_star()))
+        .into_boxed();
+    if !only.is_empty() {
+        q = q.filter(runs::status.eq_any(only.to_vec()));
+    }
+    Ok(q.load(conn)?)
 }

@@ -27,12 +27,27 @@ pub struct WriterCtx {
     /// The last assigned `seq` per run id, valid only while the transaction that read it commits.
     pub last_seq: HashMap<String, i64>,
     effects: Vec<LiveEffect>,
+    observations: Vec<Observation>,
+}
+
+/// A duration to record in the metrics once the batch commits.
+#[derive(Debug, Clone)]
+pub enum Observation {
+    /// A run reached `status` after `millis`.
+    Run { status: String, millis: i64 },
+    /// A stage finished after `millis`.
+    Stage { name: String, millis: i64 },
 }
 
 impl WriterCtx {
     /// Queues an effect to publish after this batch commits (dropped if the command fails).
     pub fn publish(&mut self, effect: LiveEffect) {
         self.effects.push(effect);
+    }
+
+    /// Queues a duration for the metrics, recorded only if this batch commits.
+    pub fn observe(&mut self, o: Observation) {
+        self.observations.push(o);
     }
 }
 
@@ -83,11 +98,13 @@ impl Writer {
         let (reply, rx) = oneshot::channel();
         let run: OpFn = Box::new(move |conn, ctx| {
             let mark = ctx.effects.len();
+            let observed = ctx.observations.len();
             // A savepoint per command: its failure rolls back only its own writes.
             let result = conn.transaction(|c| f(c, ctx));
             if result.is_err() {
                 // Forget what the failed command published or cached; seqs reload from storage.
                 ctx.effects.truncate(mark);
+                ctx.observations.truncate(observed);
                 ctx.last_seq.clear();
             }
             Box::new(move |commit_error: Option<&str>| {
@@ -129,7 +146,9 @@ fn run_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Op>, hub: Hub) {
     let mut ctx = WriterCtx {
         last_seq: HashMap::new(),
         effects: Vec::new(),
+        observations: Vec::new(),
     };
+    let metrics = hub.metrics().clone();
     while let Some(first) = rx.blocking_recv() {
         let mut weight = first.weight.max(1);
         let mut batch = vec![first];
@@ -143,6 +162,8 @@ fn run_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Op>, hub: Hub) {
             }
         }
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
+        let size = batch.len();
+        let started = std::time::Instant::now();
         let committed = conn.immediate_transaction(|c| {
             for op in batch {
                 completions.push((op.run)(c, &mut ctx));
@@ -150,8 +171,10 @@ fn run_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Op>, hub: Hub) {
             Ok::<_, diesel::result::Error>(())
         });
         let effects = std::mem::take(&mut ctx.effects);
+        let observations = std::mem::take(&mut ctx.observations);
         match committed {
             Ok(()) => {
+                record_commit(&metrics, size, started.elapsed(), &effects, observations);
                 hub.apply(effects.into_iter().map(Arc::new));
                 for done in completions {
                     done(None);
@@ -159,6 +182,9 @@ fn run_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Op>, hub: Hub) {
             }
             Err(e) => {
                 tracing::error!(error = %e, "storage batch failed to commit");
+                metrics
+                    .writer_failed_batches
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 ctx.last_seq.clear();
                 let msg = e.to_string();
                 for done in completions {
@@ -168,4 +194,32 @@ fn run_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Op>, hub: Hub) {
         }
     }
     tracing::debug!("storage writer stopped");
+}
+
+/// Counts a committed batch: its size and latency, the events it stored, the durations it closed.
+fn record_commit(
+    metrics: &crate::metrics::Metrics,
+    size: usize,
+    took: std::time::Duration,
+    effects: &[LiveEffect],
+    observations: Vec<Observation>,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    metrics.writer_batches.fetch_add(1, Relaxed);
+    metrics.writer_batch_size.observe(size as f64);
+    metrics.writer_commit_seconds.observe(took.as_secs_f64());
+    let events: usize = effects
+        .iter()
+        .map(|e| match e {
+            LiveEffect::Events { events, .. } => events.len(),
+            _ => 0,
+        })
+        .sum();
+    metrics.events_ingested.fetch_add(events as u64, Relaxed);
+    for o in observations {
+        match o {
+            Observation::Run { status, millis } => metrics.observe_run(&status, millis),
+            Observation::Stage { name, millis } => metrics.observe_stage(&name, millis),
+        }
+    }
 }

@@ -11,6 +11,7 @@ pub mod redact;
 pub mod workspace;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,7 +50,13 @@ struct Inner {
     shutdown: watch::Sender<bool>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     hub: Hub,
+    heartbeats_paused: AtomicBool,
 }
+
+/// An executor whose heartbeat is older than this many intervals is `stale`.
+pub const STALE_AFTER_INTERVALS: i64 = 3;
+/// An executor whose heartbeat is older than this many intervals is `offline` (presumed dead).
+pub const OFFLINE_AFTER_INTERVALS: i64 = 6;
 
 /// The pool of in-process executors (possibly empty).
 #[derive(Clone)]
@@ -93,6 +100,7 @@ impl Pool {
                 shutdown,
                 tasks: Mutex::new(Vec::new()),
                 hub,
+                heartbeats_paused: AtomicBool::new(false),
             }),
         };
         let mut tasks = Vec::new();
@@ -112,11 +120,14 @@ impl Pool {
         pool
     }
 
-    /// Every executor, as the API shows them (stale when the heartbeat is too old).
+    /// Every executor, as the API shows them: `stale` when the heartbeat is older than
+    /// [`STALE_AFTER_INTERVALS`] intervals, `offline` past [`OFFLINE_AFTER_INTERVALS`].
     #[must_use]
     pub fn list(&self, heartbeat_interval_seconds: u64) -> Vec<Executor> {
         let now = chrono::Utc::now();
-        let stale_after = chrono::Duration::seconds(3 * heartbeat_interval_seconds as i64);
+        let interval = heartbeat_interval_seconds.max(1) as i64;
+        let stale_after = chrono::Duration::seconds(STALE_AFTER_INTERVALS * interval);
+        let offline_after = chrono::Duration::seconds(OFFLINE_AFTER_INTERVALS * interval);
         lock(&self.inner.executors)
             .iter()
             .cloned()
@@ -126,12 +137,22 @@ impl Pool {
                     .as_deref()
                     .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
                     .map(|t| now - t.with_timezone(&chrono::Utc));
-                if age.is_some_and(|a| a > stale_after) {
+                if age.is_some_and(|a| a > offline_after) {
+                    e.status = "offline".into();
+                } else if age.is_some_and(|a| a > stale_after) {
                     e.status = "stale".into();
                 }
                 e
             })
             .collect()
+    }
+
+    /// Stops (or resumes) the heartbeats while the executors keep working: how a stuck
+    /// executor looks from outside. For tests and for rehearsing the Health page's advice.
+    pub fn pause_heartbeats(&self, paused: bool) {
+        self.inner
+            .heartbeats_paused
+            .store(paused, Ordering::Relaxed);
     }
 
     /// Tells idle executors that a run was queued.
@@ -186,6 +207,9 @@ impl Pool {
             tokio::select! {
                 _ = shutdown.changed() => return,
                 () = tokio::time::sleep(period) => {}
+            }
+            if self.inner.heartbeats_paused.load(Ordering::Relaxed) {
+                continue;
             }
             let now = crate::time::now();
             let all = {

@@ -4,6 +4,7 @@
 //! - `contract`: the JSON API as `API.md` describes it (jobs, runs, events, errors, probes).
 //! - `security`: Host allowlist, same-origin writes, access token and session cookie.
 //! - `stream`: SSE resume with no gap and no duplicate, lagging clients, the worker-wide stream.
+//! - `health`: health checks, probes, idle reasons and `/metrics`.
 //! - `process`: the binary itself (data-directory lock, SIGTERM, non-loopback without a token).
 
 mod audit;
@@ -11,6 +12,7 @@ mod code_audit;
 mod code_audit_engine;
 mod contract;
 mod executor;
+mod health;
 mod process;
 mod security;
 mod stream;

@@ -244,6 +244,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -516,6 +548,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -711,6 +759,13 @@ export interface components {
             output_tail?: string | null;
             stage: string;
             timed_out: boolean;
+        };
+        /** @description One check's timeline. */
+        CheckTimeline: {
+            component: string;
+            name: string;
+            /** @description The status at `since` (or when the check first ran), then every change, oldest first. */
+            points: components["schemas"]["StatusPoint"][];
         };
         /** @description Per-file counts. */
         CodeFile: {
@@ -938,6 +993,41 @@ export interface components {
             lines: components["schemas"]["FileLine"][];
             path: string;
         };
+        /** @description One check's latest result. */
+        HealthCheck: {
+            /** @description What the operator should do next, when the check is not ok. */
+            action?: string | null;
+            checked_at: string;
+            /** @description `gateway`, `executor`, `storage`, `provider` or `controller`. */
+            component: string;
+            /** @description What the check measured (sizes, ages, errors), for support. */
+            details: Record<string, never>;
+            /** Format: int64 */
+            latency_ms: number;
+            /** @description One line for people. */
+            message: string;
+            /** @description `gateway`, `executors`, `storage`, `providers` or `controller`. */
+            name: string;
+            status: components["schemas"]["Status"];
+        };
+        /**
+         * @description `GET /api/v1/health/history`: each check's status over the last hour (kept in memory, so it
+         *     starts with the process).
+         */
+        HealthHistory: {
+            checks: components["schemas"]["CheckTimeline"][];
+            since: string;
+            until: string;
+        };
+        /** @description `GET /api/v1/health`. */
+        HealthReport: {
+            /** @description When the checks last ran (the oldest `checked_at` among them). */
+            checked_at: string;
+            checks: components["schemas"]["HealthCheck"][];
+            /** @description The worst status of any check. */
+            status: components["schemas"]["Status"];
+            worker: components["schemas"]["WorkerHealth"];
+        };
         /** @description One point of the current-vs-touched chart (after a successful reconciliation). */
         HistoryPoint: {
             at: string;
@@ -1001,6 +1091,11 @@ export interface components {
          * @enum {string}
          */
         LineStatus: "current" | "moved" | "superseded" | "deleted" | "unknown" | "pending" | "waiting_for_workspace";
+        /** @description `GET /livez` and `GET /healthz`. */
+        Liveness: {
+            /** @description Always `ok`: the process serves. */
+            status: string;
+        };
         Outcome: {
             failed_stage?: string | null;
             reason?: string | null;
@@ -1020,10 +1115,12 @@ export interface components {
         PublishInput: {
             push?: boolean | null;
         };
-        /** @description `/readyz` answer. */
+        /** @description `GET /readyz`. */
         Readiness: {
+            gateway: components["schemas"]["Status"];
+            /** @description `ok`, or `down` when the gateway or storage is down. */
             status: string;
-            storage: string;
+            storage: components["schemas"]["Status"];
         };
         /** @description A reconciliation job as the API shows it. */
         Reconciliation: {
@@ -1165,6 +1262,11 @@ export interface components {
             stage?: string | null;
             status: string;
         };
+        /**
+         * @description A check's status; the derived order is from best to worst.
+         * @enum {string}
+         */
+        Status: "ok" | "degraded" | "down";
         /** @description Lines per status, every status present. */
         StatusCounts: {
             /** Format: int64 */
@@ -1181,6 +1283,11 @@ export interface components {
             unknown: number;
             /** Format: int64 */
             waiting_for_workspace: number;
+        };
+        /** @description A status change on a check's timeline. */
+        StatusPoint: {
+            at: string;
+            status: components["schemas"]["Status"];
         };
         Ticket: {
             body?: string | null;
@@ -1236,6 +1343,38 @@ export interface components {
             /** @description `off`, `advisory` or `required`. */
             mode?: string | null;
             setup_commands?: components["schemas"]["CommandInput"][] | null;
+        };
+        /** @description The worker's activity and, when idle, why. */
+        WorkerHealth: {
+            /**
+             * @description Every idle reason that holds now except `no_queued_jobs`, most fundamental first: what keeps
+             *     queued jobs from running.
+             */
+            blockers: string[];
+            /** @description One sentence: why the worker is idle (or what it runs). */
+            explanation: string;
+            /**
+             * @description Null while busy; else `no_queued_jobs`, `no_executors`, `no_ready_provider` or
+             *     `storage_down` (the first that holds, most fundamental first).
+             */
+            idle_reason?: string | null;
+            name: string;
+            /**
+             * Format: int64
+             * @description Runs waiting for an executor (as of the last check run).
+             */
+            queued_runs: number;
+            role: string;
+            /**
+             * Format: int64
+             * @description Runs an executor is running now.
+             */
+            running_runs: number;
+            /** @description `idle` or `busy`. */
+            state: string;
+            /** Format: int64 */
+            uptime_s: number;
+            version: string;
         };
         /** @description `GET /api/v1/worker`: who this worker is. */
         WorkerInfo: {
@@ -1877,6 +2016,58 @@ export interface operations {
             };
         };
     };
+    get_health: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `1` (or `true`) runs every check now instead of answering from the cache; each check is
+                 *     bounded by its timeout.
+                 */
+                refresh?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthReport"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthHistory"];
+                };
+            };
+        };
+    };
     create_job: {
         parameters: {
             query?: never;
@@ -2495,7 +2686,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Readiness"];
+                    "application/json": components["schemas"]["Liveness"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text format: runs by status, run and stage durations, events ingested, writer batches and latency, SSE clients, executors by status, health check status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
         };

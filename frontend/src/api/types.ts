@@ -27,6 +27,13 @@ export type AuditCommand = Schemas["AuditCommand"];
 export type AuditTool = Schemas["AuditTool"];
 export type AuditRecordOutcome = Schemas["AuditRecordOutcome"];
 export type Usage = Schemas["Usage"];
+export type HealthReport = Schemas["HealthReport"];
+export type HealthCheck = Schemas["HealthCheck"];
+export type HealthStatus = Schemas["Status"];
+export type WorkerHealth = Schemas["WorkerHealth"];
+export type HealthHistory = Schemas["HealthHistory"];
+export type CheckTimeline = Schemas["CheckTimeline"];
+export type StatusPoint = Schemas["StatusPoint"];
 export type StateChange = NonNullable<Run["state_history"]>[number];
 export type Stage = NonNullable<Run["stages"]>[number];
 

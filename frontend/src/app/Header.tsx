@@ -46,6 +46,7 @@ export function Header() {
           Audit
         </Link>
         <NavLink to="/audit/code">Code Audit</NavLink>
+        <NavLink to="/health">Health</NavLink>
       </nav>
       <span className={`stream-state stream-state--${stream}`} data-testid="stream-state" title="Worker event stream">
         {STREAM_LABEL[stream]}

@@ -1,6 +1,7 @@
 /** Client routes. Every path renders inside the shell; unknown ones get the not-found page. */
 import { createBrowserRouter } from "react-router";
 import { AuditDetailPage, AuditListPage } from "../features/audit";
+import { HealthPage } from "../features/health";
 import { HomePage } from "../features/home";
 import { LivePage } from "../features/live";
 import { RunDetailPage, RunsPage } from "../features/runs";
@@ -32,6 +33,7 @@ export function createRouter() {
           path: "audit/code/:repoId",
           lazy: async () => ({ Component: (await import("../features/code-audit")).CodeAuditRepoPage }),
         },
+        { path: "health", element: <HealthPage /> },
         { path: "*", element: <NotFoundPage /> },
       ],
     },
