@@ -70,6 +70,7 @@ impl Provider for CommandProvider {
                 source: "provider",
                 log_source: "provider",
                 capture_stdout: false,
+                stdout_lines: None,
             },
         )
         .await
