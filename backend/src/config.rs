@@ -130,6 +130,9 @@ pub struct ClaudeCodeArgs {
     /// `--max-turns` per step.
     #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_MAX_TURNS")]
     pub claude_code_max_turns: Option<u32>,
+    /// Retries of a failed model request (`CLAUDE_CODE_MAX_RETRIES`).
+    #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_MAX_RETRIES")]
+    pub claude_code_max_retries: Option<u32>,
     /// Step timeout (default: --provider-timeout-seconds).
     #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_TIMEOUT_SECONDS")]
     pub claude_code_timeout_seconds: Option<u64>,
@@ -153,6 +156,9 @@ pub struct CodexArgs {
     /// Model (`--model`); the CLI's default when unset.
     #[arg(long, env = "JCA_WORKER_CODEX_MODEL")]
     pub codex_model: Option<String>,
+    /// Retries of a failed model request (with --codex-base-url).
+    #[arg(long, env = "JCA_WORKER_CODEX_MAX_RETRIES")]
+    pub codex_max_retries: Option<u32>,
     /// Step timeout (default: --provider-timeout-seconds).
     #[arg(long, env = "JCA_WORKER_CODEX_TIMEOUT_SECONDS")]
     pub codex_timeout_seconds: Option<u64>,
@@ -427,6 +433,7 @@ fn claude_code_settings(a: ClaudeCodeArgs) -> Result<CliSettings, ConfigError> {
             program: a.claude_code_program,
             model: nonempty(a.claude_code_model),
             max_turns: a.claude_code_max_turns,
+            max_retries: a.claude_code_max_retries,
             timeout_seconds: a.claude_code_timeout_seconds,
             extra_args: extra_args(
                 "--claude-code-extra-args",
@@ -454,6 +461,7 @@ fn codex_settings(a: CodexArgs) -> Result<CliSettings, ConfigError> {
         CliSettings {
             program: a.codex_program,
             model: nonempty(a.codex_model),
+            max_retries: a.codex_max_retries,
             timeout_seconds: a.codex_timeout_seconds,
             extra_args: extra_args("--codex-extra-args", a.codex_extra_args.as_deref())?,
             base_url: nonempty(a.codex_base_url),

@@ -23,6 +23,10 @@ pub struct CliSettings {
     pub program: String,
     pub model: Option<String>,
     pub max_turns: Option<u32>,
+    /// How often the CLI retries a failed model request (Claude: `CLAUDE_CODE_MAX_RETRIES`;
+    /// Codex with a base URL: its provider's request and stream retries); the CLI's default when
+    /// unset.
+    pub max_retries: Option<u32>,
     /// Per-step timeout; `provider_timeout_seconds` when unset.
     pub timeout_seconds: Option<u64>,
     /// Extra arguments appended to the CLI's command line.

@@ -5,10 +5,14 @@
 //! - `security`: Host allowlist, same-origin writes, access token and session cookie.
 //! - `stream`: SSE resume with no gap and no duplicate, lagging clients, the worker-wide stream.
 //! - `process`: the binary itself (data-directory lock, SIGTERM, non-loopback without a token).
+//! - `cli_providers`: the real Claude Code and Codex CLIs through the pipeline, against
+//!   `model_server`, the scripted model server.
 
 mod audit;
+mod cli_providers;
 mod contract;
 mod executor;
+mod model_server;
 mod process;
 mod security;
 mod stream;

@@ -255,6 +255,17 @@ impl StreamParser for ClaudeParser {
                     version: self.version.clone(),
                 });
             }
+            ("system", "api_retry") => out.push(Norm::Warning {
+                message: format!(
+                    "model request failed ({} {}), retry {}/{}",
+                    v["error_status"]
+                        .as_i64()
+                        .map_or_else(|| "no status".to_owned(), |c| c.to_string()),
+                    str_of(&v, "error"),
+                    int_of(&v, "attempt"),
+                    int_of(&v, "max_retries")
+                ),
+            }),
             ("assistant", _) => self.assistant(&v, &mut out),
             ("user", _) => self.user(&v, &mut out),
             ("result", _) => self.result(&v, &mut out),
@@ -289,6 +300,20 @@ mod tests {
         let t = allowed_tools(&["git".into(), "pytest".into()]);
         assert!(t.starts_with("Read,Edit,"), "{t}");
         assert!(t.ends_with(",Bash(git:*),Bash(pytest:*)"), "{t}");
+    }
+
+    #[test]
+    fn api_retries_are_warnings() {
+        // A line Claude Code 2.1.197 printed while the model server answered 401.
+        let line = r#"{"type":"system","subtype":"api_retry","attempt":1,"max_retries":10,"retry_delay_ms":556.03,"error_status":401,"error":"authentication_failed","session_id":"a6f77241","uuid":"f8f1af38"}"#;
+        let out = ClaudeParser::new(None).feed(line);
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            out[0].norm,
+            Norm::Warning {
+                message: "model request failed (401 authentication_failed), retry 1/10".into()
+            }
+        );
     }
 
     #[test]

@@ -176,8 +176,12 @@ impl CliProvider {
                 }
                 if let Some(url) = &s.base_url {
                     push(&["-c", "model_provider=\"mergeloom\""]);
+                    let retries = s
+                        .max_retries
+                        .map(|n| format!(",request_max_retries={n},stream_max_retries={n}"))
+                        .unwrap_or_default();
                     let entry = format!(
-                        "model_providers.mergeloom={{name=\"mergeloom\",base_url={},wire_api=\"responses\",env_key=\"{}\"}}",
+                        "model_providers.mergeloom={{name=\"mergeloom\",base_url={},wire_api=\"responses\",env_key=\"{}\"{retries}}}",
                         toml_string(url),
                         self.kind.key_env(true)
                     );
@@ -263,6 +267,9 @@ impl CliProvider {
                 if let Some(url) = &s.base_url {
                     env.push(("ANTHROPIC_BASE_URL".to_owned(), url.clone()));
                 }
+                if let Some(n) = s.max_retries {
+                    env.push(("CLAUDE_CODE_MAX_RETRIES".to_owned(), n.to_string()));
+                }
             }
             CliKind::Codex => {
                 if let Some(home) = &s.home {
@@ -298,6 +305,16 @@ impl CliProvider {
                 self.model.clone(),
                 self.version(),
             )),
+        }
+    }
+
+    /// Codex refuses to start when `CODEX_HOME` does not exist: create it under a configured
+    /// home.
+    fn prepare_home(&self) {
+        if let (CliKind::Codex, Some(home)) = (self.kind, &self.settings.home)
+            && let Err(e) = std::fs::create_dir_all(home.join(".codex"))
+        {
+            tracing::warn!(error = %e, home = %home.display(), "cannot create CODEX_HOME");
         }
     }
 
@@ -345,12 +362,14 @@ impl Provider for CliProvider {
     }
 
     async fn readiness(&self, _allowed_commands: &[String]) -> Readiness {
+        self.prepare_home();
         let (r, version) = readiness::check(self.kind, &self.settings, self.cli_env()).await;
         self.set_version(version);
         r
     }
 
     async fn run_step(&self, ctx: &RunCtx, step: &Step) -> Result<(), StepError> {
+        self.prepare_home();
         let (tx, mut rx) = mpsc::channel::<String>(256);
         let spec = ProcessSpec {
             argv: self.argv(step),
