@@ -196,6 +196,9 @@ pub struct GeminiArgs {
     /// Extra arguments for `gemini` (split shell-style).
     #[arg(long, env = "JCA_WORKER_GEMINI_EXTRA_ARGS")]
     pub gemini_extra_args: Option<String>,
+    /// `GOOGLE_GEMINI_BASE_URL` for the CLI (HTTPS, or a loopback address).
+    #[arg(long, env = "JCA_WORKER_GEMINI_BASE_URL")]
+    pub gemini_base_url: Option<String>,
     /// `HOME` for the CLI (its config and login live there).
     #[arg(long, env = "JCA_WORKER_GEMINI_HOME")]
     pub gemini_home: Option<PathBuf>,
@@ -493,6 +496,7 @@ fn gemini_settings(a: GeminiArgs) -> Result<CliSettings, ConfigError> {
             model: nonempty(a.gemini_model),
             timeout_seconds: a.gemini_timeout_seconds,
             extra_args: extra_args("--gemini-extra-args", a.gemini_extra_args.as_deref())?,
+            base_url: nonempty(a.gemini_base_url),
             home: a.gemini_home,
             approval_mode: a.gemini_approval_mode,
             ..CliSettings::default()

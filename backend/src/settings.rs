@@ -31,7 +31,8 @@ pub struct CliSettings {
     pub timeout_seconds: Option<u64>,
     /// Extra arguments appended to the CLI's command line.
     pub extra_args: Vec<String>,
-    /// The model API's base URL (Claude: `ANTHROPIC_BASE_URL`; Codex: a custom model provider).
+    /// The model API's base URL (Claude: `ANTHROPIC_BASE_URL`; Codex: a custom model provider;
+    /// Gemini: `GOOGLE_GEMINI_BASE_URL`).
     pub base_url: Option<String>,
     /// The CLI's own provider key, and the environment variable it came from.
     pub api_key: Option<Secret>,

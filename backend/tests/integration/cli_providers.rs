@@ -1,11 +1,9 @@
-//! The real agent CLIs through the worker's pipeline: `claude` (Claude Code 2.1.197) and `codex`
-//! (0.169.0), installed from the npm registry into `backend/tests/cli-tools` (`make cli-tools`),
+//! The real agent CLIs through the worker's pipeline: `claude` (Claude Code 2.1.197), `codex`
+//! (0.169.0) and `gemini` (Gemini CLI 0.61.0, through `GOOGLE_GEMINI_BASE_URL`), installed from the npm registry into `backend/tests/cli-tools` (`make cli-tools`),
 //! run against the scripted model server. Their edits must land on the run's branch, their tool
 //! calls and shell commands must show as events and command rows, usage must roll up to the run,
 //! review verdicts must be honoured, and their key must never show anywhere. Failure runs: the
 //! server answering 401, 429 then success, and hanging (the provider timeout).
-//!
-//! The Gemini CLI is tested through its recorded transcripts only (see the golden tests).
 
 use std::path::PathBuf;
 
@@ -80,6 +78,25 @@ async fn everything(w: &crate::executor::Worker, id: &str) -> String {
         all.push_str(&resp.text().await.unwrap_or_default());
     }
     all
+}
+
+/// No file of the worker's data directory (database, WAL, run files, mirrors) holds the key.
+fn assert_key_not_stored(w: &crate::executor::Worker) {
+    fn walk(dir: &std::path::Path, hits: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, hits);
+            } else if std::fs::read(&p)
+                .is_ok_and(|b| b.windows(KEY.len()).any(|w| w == KEY.as_bytes()))
+            {
+                hits.push(p.display().to_string());
+            }
+        }
+    }
+    let mut hits = Vec::new();
+    walk(w.data.path(), &mut hits);
+    assert!(hits.is_empty(), "the key is stored in {hits:?}");
 }
 
 fn kinds_named(events: &[Value], kind: &str) -> Vec<String> {
@@ -248,6 +265,7 @@ async fn claude_code_cli_fixes_the_bug_runs_git_and_approves_in_review() {
     );
     assert!(!everything(&w, &id).await.contains(KEY), "the key leaked");
     w.api.wait_executors_idle().await;
+    assert_key_not_stored(&w);
     assert!(run_processes(&id).is_empty());
     w.stop().await;
     server.stop().await;
@@ -329,6 +347,87 @@ async fn codex_cli_fixes_the_bug_with_a_shell_command_and_approves_in_review() {
     );
     assert!(!everything(&w, &id).await.contains(KEY), "the key leaked");
     w.api.wait_executors_idle().await;
+    assert_key_not_stored(&w);
+    assert!(run_processes(&id).is_empty());
+    w.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gemini_cli_fixes_the_bug_runs_git_and_approves_in_review() {
+    let repo = Repo::new();
+    let home = tempfile::tempdir().expect("home");
+    let server = ModelServer::start(vec![
+        Reply::tool(
+            "write_file",
+            json!({"file_path": "{{cwd}}/calc.py", "content": FIXED_CALC}),
+        ),
+        Reply::tool(
+            "run_shell_command",
+            json!({"command": "git status --short", "description": "Show the change"}),
+        ),
+        Reply::text("Fixed add."),
+        Reply::tool(
+            "write_file",
+            json!({"file_path": "{{review_file}}", "content": "{\"approved\": true, \"findings\": []}"}),
+        ),
+        Reply::text("Approved."),
+    ]);
+    let program = cli("gemini");
+    let w = worker(|c: &mut Config| {
+        c.gemini = settings(program, &server, &home, "gemini-2.5-pro");
+    })
+    .await;
+    let id = w.api.submit(&job(&repo, "GM-1", "gemini-cli", true)).await;
+    let run = w.api.wait_terminal(&id).await;
+    let events = w.api.events(&id).await;
+    assert_outcome(&run, "completed", "published", None);
+    assert_eq!(
+        server.remaining(),
+        0,
+        "the whole script was played: {events:#?}"
+    );
+    let head = s(&run, "/head_commit");
+    assert_eq!(
+        git(&repo.remote, &["show", &format!("{head}:calc.py")]),
+        FIXED_CALC
+    );
+    let session = events
+        .iter()
+        .find(|e| e["kind"] == "provider.session")
+        .expect("a provider.session event");
+    assert_eq!(session["data"]["version"], "0.61.0");
+    assert_eq!(
+        kinds_named(&events, "tool.started"),
+        ["write_file", "run_shell_command", "write_file"]
+    );
+    assert_tools_paired(&events);
+    let (_, audit) = w.api.get(&format!("/api/v1/audit/runs/{id}")).await;
+    assert!(
+        audit["commands"]
+            .as_array()
+            .expect("commands")
+            .iter()
+            .any(|c| c["source"] == "provider"
+                && c["command"]
+                    .as_str()
+                    .is_some_and(|t| t == "git status --short")
+                && c["exit_code"] == 0),
+        "the CLI's git call is a provider command row: {:#}",
+        audit["commands"]
+    );
+    assert_eq!(audit["review"]["approved"], true);
+    assert_usage(&run, server.requests().len());
+    assert_eq!(run["usage"]["estimated"], true);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.key.as_deref() == Some(KEY))
+    );
+    assert!(!everything(&w, &id).await.contains(KEY), "the key leaked");
+    w.api.wait_executors_idle().await;
+    assert_key_not_stored(&w);
     assert!(run_processes(&id).is_empty());
     w.stop().await;
     server.stop().await;
@@ -585,7 +684,7 @@ async fn readiness_of_the_real_clis_without_spending_tokens() {
     );
     assert_eq!(r.checks[1].message, "2.1.197 (Claude Code)");
     assert_eq!(r.checks[2].message, "ready via env (ANTHROPIC_API_KEY)");
-    // Gemini is not installed here: its program check fails.
+    // A Gemini CLI that is not installed: its program check fails.
     settings_now.gemini.program = "/nonexistent/gemini".into();
     let r = mergeloom_worker::providers::readiness_of("gemini-cli", &settings_now)
         .await

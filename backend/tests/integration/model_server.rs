@@ -1,7 +1,7 @@
 //! A scripted model server for tests: it plays the model behind the real agent CLIs (and the API
 //! providers of the next issue). It speaks Anthropic Messages (streaming SSE with `tool_use`),
-//! OpenAI Responses (streaming, `function_call`) and OpenAI Chat Completions (streaming, tool
-//! calls), and answers each model request with the next reply of a per-test script: text, tool
+//! OpenAI Responses (streaming, `function_call`), OpenAI Chat Completions (streaming, tool
+//! calls) and Gemini `streamGenerateContent` (SSE, `functionCall`), and answers each model request with the next reply of a per-test script: text, tool
 //! calls, an HTTP error (401, or 429 with `Retry-After`), or a hang. Every request is recorded.
 //!
 //! A reply may contain `{{review_file}}`, replaced by the verdict path the worker put in the
@@ -120,6 +120,7 @@ enum Protocol {
     Anthropic,
     Responses,
     Chat,
+    Gemini,
 }
 
 async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
@@ -130,6 +131,8 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> 
         Protocol::Responses
     } else if path.ends_with("/chat/completions") {
         Protocol::Chat
+    } else if path.ends_with(":streamGenerateContent") {
+        Protocol::Gemini
     } else {
         // Reachability probes (HEAD /) and anything else.
         return HttpResponse::NotFound().finish();
@@ -141,6 +144,7 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> 
     let key = req
         .headers()
         .get("x-api-key")
+        .or_else(|| req.headers().get("x-goog-api-key"))
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or_else(|| {
@@ -182,7 +186,14 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> 
         } => {
             let status = actix_web::http::StatusCode::from_u16(code)
                 .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
-            let body = if protocol == Protocol::Anthropic {
+            let body = if protocol == Protocol::Gemini {
+                let kind = match code {
+                    401 => "UNAUTHENTICATED",
+                    429 => "RESOURCE_EXHAUSTED",
+                    _ => "INTERNAL",
+                };
+                json!({"error": {"code": code, "message": message, "status": kind}})
+            } else if protocol == Protocol::Anthropic {
                 let kind = match code {
                     401 => "authentication_error",
                     429 => "rate_limit_error",
@@ -208,6 +219,7 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> 
                 Protocol::Anthropic => anthropic(n, &reply),
                 Protocol::Responses => responses(n, &reply),
                 Protocol::Chat => chat(n, &reply),
+                Protocol::Gemini => gemini(&reply),
             };
             HttpResponse::Ok()
                 .content_type("text/event-stream")
@@ -229,14 +241,19 @@ fn find_review_file(body: &Value) -> Option<String> {
 }
 
 /// The working directory as the CLI describes it to the model (Claude Code: "Primary working
-/// directory: …"; Codex: `<cwd>…</cwd>`).
+/// directory: …"; Codex: `<cwd>…</cwd>`; Gemini: its workspace directories).
 fn find_cwd(body: &Value) -> Option<String> {
     let text = body.to_string();
     if let Some(at) = text.find("<cwd>") {
         let rest = &text[at + 5..];
         return rest.find("</cwd>").map(|end| rest[..end].to_owned());
     }
-    let at = text.find("Primary working directory: ")? + "Primary working directory: ".len();
+    // Gemini: "**Workspace Directories:**\n  - /path" (seen here JSON-escaped).
+    const GEMINI: &str = "Workspace Directories:**\\n  - ";
+    let at = match text.find(GEMINI) {
+        Some(at) => at + GEMINI.len(),
+        None => text.find("Primary working directory: ")? + "Primary working directory: ".len(),
+    };
     let rest = &text[at..];
     let end = rest
         .find(|c: char| c.is_whitespace() || c == '\\' || c == '"')
@@ -362,6 +379,25 @@ fn responses(n: u64, reply: &Reply) -> String {
             "output": items, "usage": responses_usage()}}),
     );
     out
+}
+
+/// Gemini `streamGenerateContent?alt=sse`: one chunk with the whole answer and its usage.
+fn gemini(reply: &Reply) -> String {
+    let parts: Vec<Value> = match reply {
+        Reply::Text(t) => vec![json!({"text": t})],
+        Reply::Tools(calls) => calls
+            .iter()
+            .map(|(name, args)| json!({"functionCall": {"name": name, "args": args}}))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let chunk = json!({
+        "candidates": [{"content": {"parts": parts, "role": "model"}, "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": INPUT_TOKENS, "cachedContentTokenCount": CACHED_TOKENS,
+            "candidatesTokenCount": OUTPUT_TOKENS, "totalTokenCount": INPUT_TOKENS + OUTPUT_TOKENS},
+        "modelVersion": "gemini-2.5-pro",
+    });
+    format!("data: {chunk}\r\n\r\n")
 }
 
 /// OpenAI Chat Completions streaming (`data:` lines, then `[DONE]`).

@@ -279,7 +279,11 @@ impl CliProvider {
                     ));
                 }
             }
-            CliKind::Gemini => {}
+            CliKind::Gemini => {
+                if let Some(url) = &s.base_url {
+                    env.push(("GOOGLE_GEMINI_BASE_URL".to_owned(), url.clone()));
+                }
+            }
         }
         env
     }
@@ -308,13 +312,40 @@ impl CliProvider {
         }
     }
 
-    /// Codex refuses to start when `CODEX_HOME` does not exist: create it under a configured
-    /// home.
+    /// Prepares a configured (dedicated) home. Codex refuses to start when `CODEX_HOME` does not
+    /// exist. The Gemini CLI needs its auth type chosen in its settings to use a key, and treats
+    /// every fresh worktree as an untrusted folder (forcing the `default` approval mode, which
+    /// refuses edits without a prompt): a home without settings gets settings that select the key
+    /// and turn the folder-trust prompt off. An existing settings file is never touched.
     fn prepare_home(&self) {
-        if let (CliKind::Codex, Some(home)) = (self.kind, &self.settings.home)
-            && let Err(e) = std::fs::create_dir_all(home.join(".codex"))
-        {
-            tracing::warn!(error = %e, home = %home.display(), "cannot create CODEX_HOME");
+        let Some(home) = &self.settings.home else {
+            return;
+        };
+        let result = match self.kind {
+            CliKind::ClaudeCode => Ok(()),
+            CliKind::Codex => std::fs::create_dir_all(home.join(".codex")),
+            CliKind::Gemini => {
+                let dir = home.join(".gemini");
+                let file = dir.join("settings.json");
+                if file.exists() {
+                    Ok(())
+                } else {
+                    let mut settings = serde_json::json!({
+                        "security": {"folderTrust": {"enabled": false}},
+                        "general": {"disableAutoUpdate": true},
+                        "privacy": {"usageStatisticsEnabled": false},
+                    });
+                    if self.settings.api_key.is_some() {
+                        settings["security"]["auth"] =
+                            serde_json::json!({"selectedType": "gemini-api-key"});
+                    }
+                    std::fs::create_dir_all(&dir)
+                        .and_then(|()| std::fs::write(&file, settings.to_string()))
+                }
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, home = %home.display(), provider = self.kind.id(), "cannot prepare the CLI's home");
         }
     }
 

@@ -60,7 +60,6 @@ fn first_line(text: &str) -> &str {
 }
 
 /// `claude auth status` → logged in?, and how.
-#[must_use]
 pub fn parse_claude_auth(code: Option<i32>, stdout: &str) -> Result<String, String> {
     let v: serde_json::Value = serde_json::from_str(stdout).map_err(|_| {
         format!(
@@ -79,7 +78,6 @@ pub fn parse_claude_auth(code: Option<i32>, stdout: &str) -> Result<String, Stri
 }
 
 /// `codex login status` → logged in?, and how (the sentence is on stderr).
-#[must_use]
 pub fn parse_codex_login(code: Option<i32>, stderr: &str, stdout: &str) -> Result<String, String> {
     let said = [stderr, stdout]
         .iter()
