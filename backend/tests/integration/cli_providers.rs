@@ -434,6 +434,38 @@ async fn gemini_cli_fixes_the_bug_runs_git_and_approves_in_review() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_cli_review_without_a_verdict_is_a_provider_error() {
+    let repo = Repo::new();
+    let home = tempfile::tempdir().expect("home");
+    let server = ModelServer::start(vec![
+        Reply::tool("Read", json!({"file_path": "{{cwd}}/calc.py"})),
+        Reply::tool(
+            "Edit",
+            json!({"file_path": "{{cwd}}/calc.py", "old_string": "return a - b", "new_string": "return a + b"}),
+        ),
+        Reply::text("Fixed add."),
+        // The review answers in words and writes no verdict file.
+        Reply::text("Looks good to me."),
+    ]);
+    let program = cli("claude");
+    let w = worker(|c: &mut Config| {
+        c.claude_code = settings(program, &server, &home, "claude-sonnet-4-5-20250929");
+    })
+    .await;
+    let id = w
+        .api
+        .submit(&job(&repo, "CC-6", "claude-code-cli", true))
+        .await;
+    let run = w.api.wait_terminal(&id).await;
+    assert_outcome(&run, "failed", "provider_error", Some("review"));
+    assert!(s(&run, "/outcome/reason").contains("verdict"), "{run:#}");
+    assert_eq!(server.remaining(), 0);
+    w.api.wait_executors_idle().await;
+    w.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_cli_unauthorized_is_a_provider_error_with_the_auth_category() {
     let repo = Repo::new();
     let home = tempfile::tempdir().expect("home");

@@ -453,3 +453,126 @@ impl Provider for CliProvider {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::settings::Secret;
+
+    fn step(review: bool) -> Step {
+        Step {
+            stage: if review { "review" } else { "implement" }.into(),
+            attempt: 1,
+            prompt: "Do it.".into(),
+            worktree: PathBuf::from("/w/tree"),
+            prompt_file: PathBuf::from("/d/runs/r/prompt.md"),
+            validation_output_file: None,
+            review_file: review.then(|| PathBuf::from("/d/runs/r/review.json")),
+            timeout: Duration::from_secs(60),
+            ticket_key: "T-1".into(),
+        }
+    }
+
+    fn provider(kind: CliKind, base_url: Option<&str>) -> CliProvider {
+        CliProvider::new(
+            kind,
+            CliSettings {
+                program: "/opt/bin/agent".into(),
+                model: Some("m-1".into()),
+                max_turns: Some(7),
+                base_url: base_url.map(str::to_owned),
+                api_key: Some(Secret("key-value-123".into())),
+                sandbox: "workspace-write".into(),
+                approval_mode: "auto_edit".into(),
+                extra_args: vec!["--extra".into()],
+                ..CliSettings::default()
+            },
+            None,
+            vec!["git".into(), "pytest".into()],
+        )
+    }
+
+    #[test]
+    fn claude_accepts_edits_and_only_the_listed_commands_never_skips_permissions() {
+        let a = provider(CliKind::ClaudeCode, None).argv(&step(true));
+        let line = a.join(" ");
+        assert!(line.starts_with("/opt/bin/agent -p --output-format stream-json --verbose --permission-mode acceptEdits --allowedTools "), "{line}");
+        assert!(line.contains("Bash(git:*),Bash(pytest:*)"), "{line}");
+        assert!(
+            line.contains("--model m-1 --max-turns 7 --add-dir /d/runs/r --extra"),
+            "{line}"
+        );
+        assert!(!line.contains("dangerously"), "{line}");
+    }
+
+    #[test]
+    fn codex_runs_in_its_sandbox_with_a_custom_endpoint_and_the_prompt_on_stdin() {
+        let a = provider(CliKind::Codex, Some("http://127.0.0.1:9/v1")).argv(&step(false));
+        assert_eq!(
+            a,
+            [
+                "/opt/bin/agent",
+                "exec",
+                "--json",
+                "--skip-git-repo-check",
+                "--sandbox",
+                "workspace-write",
+                "-c",
+                "approval_policy=\"never\"",
+                "--model",
+                "m-1",
+                "-c",
+                "model_provider=\"mergeloom\"",
+                "-c",
+                "model_providers.mergeloom={name=\"mergeloom\",base_url=\"http://127.0.0.1:9/v1\",wire_api=\"responses\",env_key=\"MERGELOOM_CODEX_API_KEY\"}",
+                "--extra",
+                "-",
+            ]
+        );
+    }
+
+    #[test]
+    fn gemini_allows_shell_only_for_the_listed_commands() {
+        let line = provider(CliKind::Gemini, None).argv(&step(true)).join(" ");
+        assert_eq!(
+            line,
+            "/opt/bin/agent --output-format stream-json --approval-mode auto_edit --model m-1 \
+--allowed-tools run_shell_command(git),run_shell_command(pytest) --include-directories /d/runs/r --extra"
+        );
+    }
+
+    #[test]
+    fn the_cli_environment_holds_its_own_key_and_the_step_only() {
+        let env = provider(CliKind::ClaudeCode, Some("http://127.0.0.1:9")).env(&step(true));
+        let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "MERGELOOM_STAGE",
+                "MERGELOOM_ATTEMPT",
+                "MERGELOOM_PROMPT_FILE",
+                "NO_COLOR",
+                "MERGELOOM_REVIEW_FILE",
+                "ANTHROPIC_API_KEY",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+                "DISABLE_AUTOUPDATER",
+                "ANTHROPIC_BASE_URL",
+            ]
+        );
+        let codex = provider(CliKind::Codex, None).env(&step(false));
+        assert!(codex.contains(&("CODEX_API_KEY".into(), "key-value-123".into())));
+        let gemini = provider(CliKind::Gemini, None).env(&step(false));
+        assert!(gemini.contains(&("GEMINI_API_KEY".into(), "key-value-123".into())));
+    }
+
+    #[test]
+    fn the_review_prompt_names_the_verdict_file() {
+        assert!(
+            CliProvider::prompt(&step(true)).contains("The verdict file is: /d/runs/r/review.json")
+        );
+        assert_eq!(CliProvider::prompt(&step(false)), "Do it.");
+    }
+}
