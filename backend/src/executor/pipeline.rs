@@ -684,13 +684,10 @@ impl Pipeline {
             }
             Err(e) => {
                 let end = match e {
-                    StepError::Timeout => End::failed(
+                    StepError::Timeout(secs) => End::failed(
                         "provider_timeout",
                         stage,
-                        format!(
-                            "The provider step exceeded its timeout of {} s.",
-                            self.settings.provider_timeout_seconds
-                        ),
+                        format!("The provider step exceeded its timeout of {secs} s."),
                     ),
                     StepError::Stopped(stop) => End::stopped(stop, stage),
                     StepError::OutputLimit => {

@@ -77,7 +77,7 @@ impl Provider for CommandProvider {
         .map_err(|e| StepError::Record(e.to_string()))?;
         match out.ended {
             Ended::Exited(Some(0)) => Ok(()),
-            Ended::TimedOut => Err(StepError::Timeout),
+            Ended::TimedOut => Err(StepError::Timeout(step.timeout.as_secs())),
             Ended::Stopped(s) => Err(StepError::Stopped(s)),
             Ended::OutputLimit => Err(StepError::OutputLimit),
             _ => Err(StepError::Failed(format!(

@@ -44,8 +44,9 @@ pub struct Step {
 pub enum StepError {
     #[error("{0}")]
     Failed(String),
-    #[error("the provider step exceeded its timeout")]
-    Timeout,
+    /// The step ran out of its time (the timeout it had, in seconds).
+    #[error("the provider step exceeded its timeout of {0} s")]
+    Timeout(u64),
     #[error("stopped")]
     Stopped(Stop),
     #[error("the run exceeded its output limit")]
@@ -141,6 +142,20 @@ pub fn is_configured(id: &str, settings: &RuntimeSettings) -> bool {
         other => cli::CliKind::from_id(other)
             .is_some_and(|k| find_program(&cli::settings_of(k, settings).program).is_some()),
     }
+}
+
+/// The readiness of every provider kind configured on this worker (the Health page's provider
+/// checks), in `PROVIDER_KINDS` order.
+pub async fn readiness_all(settings: &RuntimeSettings) -> Vec<(&'static str, Readiness)> {
+    let mut out = Vec::new();
+    for kind in crate::jobspec::PROVIDER_KINDS {
+        if is_configured(kind, settings)
+            && let Some(r) = readiness_of(kind, settings).await
+        {
+            out.push((kind, r));
+        }
+    }
+    out
 }
 
 /// A provider kind's readiness now (for the Health and Providers pages); `None` for a kind this

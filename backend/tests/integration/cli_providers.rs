@@ -636,6 +636,10 @@ async fn claude_code_cli_hanging_model_is_a_provider_timeout() {
         .await;
     let run = w.api.wait_terminal(&id).await;
     assert_outcome(&run, "failed", "provider_timeout", Some("implement"));
+    assert!(
+        s(&run, "/outcome/reason").contains("timeout of 5 s"),
+        "the CLI's own timeout: {run:#}"
+    );
     assert_eq!(
         server.requests().len(),
         1,

@@ -14,7 +14,7 @@ pub mod gemini;
 #[cfg(test)]
 mod golden;
 mod readiness;
-mod recorder;
+pub mod recorder;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -402,12 +402,13 @@ impl Provider for CliProvider {
     async fn run_step(&self, ctx: &RunCtx, step: &Step) -> Result<(), StepError> {
         self.prepare_home();
         let (tx, mut rx) = mpsc::channel::<String>(256);
+        let timeout = self.timeout(step);
         let spec = ProcessSpec {
             argv: self.argv(step),
             cwd: step.worktree.clone(),
             env: self.env(step),
             stdin: Some(Self::prompt(step).into_bytes()),
-            timeout: self.timeout(step),
+            timeout,
             stage: step.stage.clone(),
             attempt: step.attempt,
             source: "provider",
@@ -432,7 +433,7 @@ impl Provider for CliProvider {
         self.set_version(parser.version());
         let outcome = outcome.map_err(|e| StepError::Record(e.to_string()))?;
         match outcome.ended {
-            Ended::TimedOut => Err(StepError::Timeout),
+            Ended::TimedOut => Err(StepError::Timeout(timeout.as_secs())),
             Ended::Stopped(s) => Err(StepError::Stopped(s)),
             Ended::OutputLimit => Err(StepError::OutputLimit),
             Ended::SpawnFailed(e) => Err(StepError::Failed(format!(
