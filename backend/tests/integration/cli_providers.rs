@@ -655,7 +655,7 @@ async fn claude_code_cli_hanging_model_is_a_provider_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cli_provider_that_is_not_installed_is_refused_or_blocked() {
+async fn a_cli_provider_that_is_not_installed_is_refused_at_submission() {
     let repo = Repo::new();
     let w = worker(|c: &mut Config| {
         c.claude_code.program = "/nonexistent/claude".into();
