@@ -466,6 +466,49 @@ async fn claude_code_cli_review_without_a_verdict_is_a_provider_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_cli_max_turns_is_a_provider_error_with_the_max_turns_category() {
+    let repo = Repo::new();
+    let home = tempfile::tempdir().expect("home");
+    // The model keeps calling tools; the CLI stops after its turn limit.
+    let server = ModelServer::start(
+        (0..6)
+            .map(|_| Reply::tool("Glob", json!({"pattern": "*.py"})))
+            .collect(),
+    );
+    let program = cli("claude");
+    let w = worker(|c: &mut Config| {
+        let mut cs = settings(program, &server, &home, "claude-sonnet-4-5-20250929");
+        cs.max_turns = Some(2);
+        c.claude_code = cs;
+    })
+    .await;
+    let id = w
+        .api
+        .submit(&job(&repo, "CC-7", "claude-code-cli", false))
+        .await;
+    let run = w.api.wait_terminal(&id).await;
+    let events = w.api.events(&id).await;
+    assert_outcome(&run, "failed", "provider_error", Some("implement"));
+    assert!(
+        s(&run, "/outcome/reason").contains("(max_turns)"),
+        "{run:#}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "error" && e["data"]["category"] == "max_turns"),
+        "a max_turns error event: {events:#?}"
+    );
+    assert!(
+        server.remaining() > 0,
+        "the CLI stopped before the model did"
+    );
+    w.api.wait_executors_idle().await;
+    w.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_cli_unauthorized_is_a_provider_error_with_the_auth_category() {
     let repo = Repo::new();
     let home = tempfile::tempdir().expect("home");
