@@ -8,7 +8,7 @@ PORT ?= 8010
 DATA_DIR ?= ./data
 ARGS ?=
 
-.PHONY: run build frontend frontend-deps e2e-deps chromium backend lint test test-steps \
+.PHONY: run build frontend frontend-deps e2e-deps cli-tools chromium backend lint test test-steps \
 	rust-test frontend-test e2e bench openapi schema clean
 
 ## run: build everything, then serve http://127.0.0.1:$(PORT) on $(DATA_DIR)
@@ -32,6 +32,11 @@ e2e-deps:
 	@if [ ! -d e2e/node_modules ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then \
 		echo "installing e2e packages (npm ci)"; cd e2e && npm ci --no-audit --no-fund; fi
 
+## cli-tools: the real agent CLIs the Rust tests drive (Claude Code, Codex), pinned with a lock file
+cli-tools:
+	@if [ ! -d backend/tests/cli-tools/node_modules ] || [ backend/tests/cli-tools/package-lock.json -nt backend/tests/cli-tools/node_modules/.package-lock.json ]; then \
+		echo "installing the agent CLIs for tests (npm ci)"; cd backend/tests/cli-tools && npm ci --no-audit --no-fund; fi
+
 ## chromium: the system Chromium for browser tests (no browser downloads are possible here)
 chromium:
 	@if ! command -v chromium >/dev/null 2>&1; then \
@@ -47,7 +52,7 @@ lint: frontend-deps
 	cd frontend && npm run lint
 	cd frontend && npm run check:api
 
-rust-test:
+rust-test: cli-tools
 	@if cargo nextest --version >/dev/null 2>&1; then cargo nextest run --workspace --no-fail-fast; \
 	else echo "cargo-nextest not found: using cargo test"; cargo test --workspace; fi
 
@@ -88,4 +93,4 @@ schema:
 
 clean:
 	cargo clean
-	rm -rf frontend/dist frontend/node_modules e2e/node_modules
+	rm -rf frontend/dist frontend/node_modules e2e/node_modules backend/tests/cli-tools/node_modules

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::settings::{CliSettings, Secret};
+
 /// The default allowed-commands list (the MergeLoom worker's default).
 pub const DEFAULT_ALLOWED_COMMANDS: &str = "git,rg,pytest,python,python3";
 
@@ -114,6 +116,105 @@ pub struct ServeArgs {
     pub output_limit_bytes_per_run: u64,
     #[command(flatten)]
     pub health: HealthArgs,
+    #[command(flatten)]
+    pub claude_code: ClaudeCodeArgs,
+    #[command(flatten)]
+    pub codex: CodexArgs,
+    #[command(flatten)]
+    pub gemini: GeminiArgs,
+}
+
+/// The Claude Code CLI provider (`claude-code-cli`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ClaudeCodeArgs {
+    /// The `claude` program.
+    #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_PROGRAM", default_value = "claude")]
+    pub claude_code_program: String,
+    /// Model (`--model`); the CLI's default when unset.
+    #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_MODEL")]
+    pub claude_code_model: Option<String>,
+    /// `--max-turns` per step.
+    #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_MAX_TURNS")]
+    pub claude_code_max_turns: Option<u32>,
+    /// Retries of a failed model request (`CLAUDE_CODE_MAX_RETRIES`).
+    #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_MAX_RETRIES")]
+    pub claude_code_max_retries: Option<u32>,
+    /// Step timeout (default: --provider-timeout-seconds).
+    #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_TIMEOUT_SECONDS")]
+    pub claude_code_timeout_seconds: Option<u64>,
+    /// Extra arguments for `claude` (split shell-style).
+    #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_EXTRA_ARGS")]
+    pub claude_code_extra_args: Option<String>,
+    /// `ANTHROPIC_BASE_URL` for the CLI.
+    #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_BASE_URL")]
+    pub claude_code_base_url: Option<String>,
+    /// `HOME` for the CLI (its config and login live there).
+    #[arg(long, env = "JCA_WORKER_CLAUDE_CODE_HOME")]
+    pub claude_code_home: Option<PathBuf>,
+}
+
+/// The Codex CLI provider (`codex-cli`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct CodexArgs {
+    /// The `codex` program.
+    #[arg(long, env = "JCA_WORKER_CODEX_PROGRAM", default_value = "codex")]
+    pub codex_program: String,
+    /// Model (`--model`); the CLI's default when unset.
+    #[arg(long, env = "JCA_WORKER_CODEX_MODEL")]
+    pub codex_model: Option<String>,
+    /// Retries of a failed model request (with --codex-base-url).
+    #[arg(long, env = "JCA_WORKER_CODEX_MAX_RETRIES")]
+    pub codex_max_retries: Option<u32>,
+    /// Step timeout (default: --provider-timeout-seconds).
+    #[arg(long, env = "JCA_WORKER_CODEX_TIMEOUT_SECONDS")]
+    pub codex_timeout_seconds: Option<u64>,
+    /// Extra arguments for `codex exec` (split shell-style).
+    #[arg(long, env = "JCA_WORKER_CODEX_EXTRA_ARGS")]
+    pub codex_extra_args: Option<String>,
+    /// An OpenAI Responses-compatible base URL (a custom model provider for the CLI).
+    #[arg(long, env = "JCA_WORKER_CODEX_BASE_URL")]
+    pub codex_base_url: Option<String>,
+    /// `HOME` for the CLI (`CODEX_HOME` is `<home>/.codex`).
+    #[arg(long, env = "JCA_WORKER_CODEX_HOME")]
+    pub codex_home: Option<PathBuf>,
+    /// `--sandbox`: `read-only`, `workspace-write` or `danger-full-access` (only for workers that
+    /// are already isolated: Codex's Linux sandbox may not work inside some containers).
+    #[arg(
+        long,
+        env = "JCA_WORKER_CODEX_SANDBOX",
+        default_value = "workspace-write"
+    )]
+    pub codex_sandbox: String,
+}
+
+/// The Gemini CLI provider (`gemini-cli`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct GeminiArgs {
+    /// The `gemini` program.
+    #[arg(long, env = "JCA_WORKER_GEMINI_PROGRAM", default_value = "gemini")]
+    pub gemini_program: String,
+    /// Model (`--model`); the CLI's default when unset.
+    #[arg(long, env = "JCA_WORKER_GEMINI_MODEL")]
+    pub gemini_model: Option<String>,
+    /// Step timeout (default: --provider-timeout-seconds).
+    #[arg(long, env = "JCA_WORKER_GEMINI_TIMEOUT_SECONDS")]
+    pub gemini_timeout_seconds: Option<u64>,
+    /// Extra arguments for `gemini` (split shell-style).
+    #[arg(long, env = "JCA_WORKER_GEMINI_EXTRA_ARGS")]
+    pub gemini_extra_args: Option<String>,
+    /// `GOOGLE_GEMINI_BASE_URL` for the CLI (HTTPS, or a loopback address).
+    #[arg(long, env = "JCA_WORKER_GEMINI_BASE_URL")]
+    pub gemini_base_url: Option<String>,
+    /// `HOME` for the CLI (its config and login live there).
+    #[arg(long, env = "JCA_WORKER_GEMINI_HOME")]
+    pub gemini_home: Option<PathBuf>,
+    /// `--approval-mode`: `default`, `auto_edit` or `yolo`.
+    #[arg(
+        long,
+        env = "JCA_WORKER_GEMINI_APPROVAL_MODE",
+        default_value = "auto_edit"
+    )]
+    pub gemini_approval_mode: String,
 }
 
 /// Health checks: how often they run, the disk thresholds, and the controller to reach.
@@ -248,6 +349,8 @@ pub enum ConfigError {
     DiskThresholds,
     #[error("--control-plane-url: {0}")]
     BadControlPlaneUrl(String),
+    #[error("{0}: {1}")]
+    BadProviderSetting(&'static str, String),
 }
 
 /// The resolved configuration of a `serve` process.
@@ -278,6 +381,9 @@ pub struct Config {
     /// `JCA_WORKER_GIT_TOKEN`: https credentials for git (never stored or printed).
     pub git_token: Option<String>,
     pub health: HealthConfig,
+    pub claude_code: CliSettings,
+    pub codex: CliSettings,
+    pub gemini: CliSettings,
 }
 
 impl Config {
@@ -323,7 +429,13 @@ impl Config {
             }
         }
         let health = HealthConfig::from_args(&args.health)?;
+        let claude_code = claude_code_settings(args.claude_code)?;
+        let codex = codex_settings(args.codex)?;
+        let gemini = gemini_settings(args.gemini)?;
         Ok(Self {
+            claude_code,
+            codex,
+            gemini,
             health,
             command_provider,
             default_provider: args.default_provider.filter(|p| !p.trim().is_empty()),
@@ -390,8 +502,131 @@ impl Config {
             output_limit_bytes_per_run: 256 * 1024 * 1024,
             git_token: None,
             health: HealthConfig::default(),
+            claude_code: CliSettings {
+                program: "claude".into(),
+                ..CliSettings::default()
+            },
+            codex: CliSettings {
+                program: "codex".into(),
+                sandbox: "workspace-write".into(),
+                ..CliSettings::default()
+            },
+            gemini: CliSettings {
+                program: "gemini".into(),
+                approval_mode: "auto_edit".into(),
+                ..CliSettings::default()
+            },
         }
     }
+}
+
+/// The first of these environment variables that is set and not empty: `(name, value)`.
+fn key_from_env(names: &[&str]) -> Option<(String, String)> {
+    names.iter().find_map(|n| {
+        std::env::var(n)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| ((*n).to_owned(), v))
+    })
+}
+
+fn extra_args(flag: &'static str, line: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    match line.map(str::trim) {
+        None | Some("") => Ok(Vec::new()),
+        Some(l) => shlex::split(l)
+            .ok_or_else(|| ConfigError::BadProviderSetting(flag, "unbalanced quotes".into())),
+    }
+}
+
+fn nonempty(s: Option<String>) -> Option<String> {
+    s.filter(|v| !v.trim().is_empty())
+}
+
+fn with_key(mut s: CliSettings, names: &[&str]) -> CliSettings {
+    if let Some((name, key)) = key_from_env(names) {
+        s.api_key = Some(Secret(key));
+        s.api_key_source = Some(name);
+    }
+    s
+}
+
+fn claude_code_settings(a: ClaudeCodeArgs) -> Result<CliSettings, ConfigError> {
+    Ok(with_key(
+        CliSettings {
+            program: a.claude_code_program,
+            model: nonempty(a.claude_code_model),
+            max_turns: a.claude_code_max_turns,
+            max_retries: a.claude_code_max_retries,
+            timeout_seconds: a.claude_code_timeout_seconds,
+            extra_args: extra_args(
+                "--claude-code-extra-args",
+                a.claude_code_extra_args.as_deref(),
+            )?,
+            base_url: nonempty(a.claude_code_base_url),
+            home: a.claude_code_home,
+            ..CliSettings::default()
+        },
+        &["JCA_WORKER_CLAUDE_CODE_API_KEY", "ANTHROPIC_API_KEY"],
+    ))
+}
+
+fn codex_settings(a: CodexArgs) -> Result<CliSettings, ConfigError> {
+    if !["read-only", "workspace-write", "danger-full-access"].contains(&a.codex_sandbox.as_str()) {
+        return Err(ConfigError::BadProviderSetting(
+            "--codex-sandbox",
+            format!(
+                "{:?} is not read-only, workspace-write or danger-full-access",
+                a.codex_sandbox
+            ),
+        ));
+    }
+    Ok(with_key(
+        CliSettings {
+            program: a.codex_program,
+            model: nonempty(a.codex_model),
+            max_retries: a.codex_max_retries,
+            timeout_seconds: a.codex_timeout_seconds,
+            extra_args: extra_args("--codex-extra-args", a.codex_extra_args.as_deref())?,
+            base_url: nonempty(a.codex_base_url),
+            home: a.codex_home,
+            sandbox: a.codex_sandbox,
+            ..CliSettings::default()
+        },
+        &[
+            "JCA_WORKER_CODEX_API_KEY",
+            "CODEX_API_KEY",
+            "OPENAI_API_KEY",
+        ],
+    ))
+}
+
+fn gemini_settings(a: GeminiArgs) -> Result<CliSettings, ConfigError> {
+    if !["default", "auto_edit", "yolo"].contains(&a.gemini_approval_mode.as_str()) {
+        return Err(ConfigError::BadProviderSetting(
+            "--gemini-approval-mode",
+            format!(
+                "{:?} is not default, auto_edit or yolo",
+                a.gemini_approval_mode
+            ),
+        ));
+    }
+    Ok(with_key(
+        CliSettings {
+            program: a.gemini_program,
+            model: nonempty(a.gemini_model),
+            timeout_seconds: a.gemini_timeout_seconds,
+            extra_args: extra_args("--gemini-extra-args", a.gemini_extra_args.as_deref())?,
+            base_url: nonempty(a.gemini_base_url),
+            home: a.gemini_home,
+            approval_mode: a.gemini_approval_mode,
+            ..CliSettings::default()
+        },
+        &[
+            "JCA_WORKER_GEMINI_API_KEY",
+            "GEMINI_API_KEY",
+            "GOOGLE_API_KEY",
+        ],
+    ))
 }
 
 /// Splits a comma-separated allowed-commands list; entries must be bare program names.
@@ -435,6 +670,15 @@ mod tests {
             keep_workspaces: false,
             output_limit_bytes_per_run: 1,
             health: HealthArgs::default(),
+            claude_code: ClaudeCodeArgs::default(),
+            codex: CodexArgs {
+                codex_sandbox: "workspace-write".into(),
+                ..CodexArgs::default()
+            },
+            gemini: GeminiArgs {
+                gemini_approval_mode: "auto_edit".into(),
+                ..GeminiArgs::default()
+            },
         }
     }
 

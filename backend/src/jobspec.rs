@@ -175,6 +175,8 @@ pub struct SubmitContext<'a> {
     pub allowed_commands: &'a [String],
     /// The command provider's configured command (`JCA_WORKER_COMMAND_PROVIDER`), if any.
     pub command_provider: Option<&'a [String]>,
+    /// The other provider kinds configured on this worker (e.g. a CLI whose program is found).
+    pub configured_providers: &'a [&'static str],
 }
 
 /// Checks a submission and normalises it. Every failing field is reported, not just the first.
@@ -374,7 +376,7 @@ fn check_provider(
                     "the command provider is not configured: give provider.command or set JCA_WORKER_COMMAND_PROVIDER",
                 ));
             }
-        } else {
+        } else if !ctx.configured_providers.contains(&id.as_str()) {
             errs.push(FieldError::new(
                 "provider.id",
                 "not_configured",
@@ -598,6 +600,7 @@ mod tests {
         SubmitContext {
             allowed_commands: list,
             command_provider: None,
+            configured_providers: &[],
         }
     }
 

@@ -1,9 +1,49 @@
 //! Runtime settings that components read when a run starts or a request arrives. They come from
 //! flags/environment and defaults; a UI-managed, persisted layer arrives with the settings page.
 
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use crate::config::Config;
+
+/// A secret setting: never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Settings of one CLI provider (Claude Code, Codex or Gemini).
+#[derive(Debug, Clone, Default)]
+pub struct CliSettings {
+    /// The program (a name on `PATH` or a path).
+    pub program: String,
+    pub model: Option<String>,
+    pub max_turns: Option<u32>,
+    /// How often the CLI retries a failed model request (Claude: `CLAUDE_CODE_MAX_RETRIES`;
+    /// Codex with a base URL: its provider's request and stream retries); the CLI's default when
+    /// unset.
+    pub max_retries: Option<u32>,
+    /// Per-step timeout; `provider_timeout_seconds` when unset.
+    pub timeout_seconds: Option<u64>,
+    /// Extra arguments appended to the CLI's command line.
+    pub extra_args: Vec<String>,
+    /// The model API's base URL (Claude: `ANTHROPIC_BASE_URL`; Codex: a custom model provider;
+    /// Gemini: `GOOGLE_GEMINI_BASE_URL`).
+    pub base_url: Option<String>,
+    /// The CLI's own provider key, and the environment variable it came from.
+    pub api_key: Option<Secret>,
+    pub api_key_source: Option<String>,
+    /// `HOME` for the CLI (its config and login state live there); the worker's when unset.
+    pub home: Option<PathBuf>,
+    /// Codex: `--sandbox` mode (`workspace-write` by default).
+    pub sandbox: String,
+    /// Gemini: `--approval-mode` (`auto_edit` by default).
+    pub approval_mode: String,
+}
 
 /// The settings in effect now.
 #[derive(Debug, Clone)]
@@ -22,6 +62,9 @@ pub struct RuntimeSettings {
     pub diff_guard_protected_paths: Vec<String>,
     /// The command provider's command (`--command-provider`), split into argv.
     pub command_provider: Option<Vec<String>>,
+    pub claude_code: CliSettings,
+    pub codex: CliSettings,
+    pub gemini: CliSettings,
 }
 
 impl RuntimeSettings {
@@ -41,6 +84,9 @@ impl RuntimeSettings {
             diff_guard_max_lines: 2000,
             diff_guard_protected_paths: Vec::new(),
             command_provider: config.command_provider.clone(),
+            claude_code: config.claude_code.clone(),
+            codex: config.codex.clone(),
+            gemini: config.gemini.clone(),
         }
     }
 }

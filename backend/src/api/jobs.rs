@@ -23,9 +23,14 @@ pub fn job_id(raw: &str) -> Result<JobId, ApiError> {
 /// Validates a submission against the settings in effect now.
 pub fn check_submission(state: &AppState, req: JobRequest) -> Result<JobSpec, ApiError> {
     let settings = state.settings.get();
+    let configured: Vec<&'static str> = crate::jobspec::PROVIDER_KINDS
+        .into_iter()
+        .filter(|k| crate::providers::is_configured(k, &settings))
+        .collect();
     let ctx = SubmitContext {
         allowed_commands: &settings.allowed_commands,
         command_provider: settings.command_provider.as_deref(),
+        configured_providers: &configured,
     };
     jobspec::validate(req, &ctx).map_err(ApiError::fields)
 }

@@ -19,6 +19,7 @@ pub async fn run_sample(state: web::Data<AppState>) -> Result<HttpResponse, ApiE
     let ctx = SubmitContext {
         allowed_commands: &settings.allowed_commands,
         command_provider: settings.command_provider.as_deref(),
+        configured_providers: &[],
     };
     if !is_allowed("python3", ctx.allowed_commands) {
         return Err(ApiError::field(

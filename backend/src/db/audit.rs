@@ -317,10 +317,10 @@ pub fn record(conn: &mut SqliteConnection, run_id: &str) -> Result<TicketAudit, 
             diff_guard_flags::message,
         ))
         .load(conn)?;
-    let tools = if run.events_retained {
-        tool_usage(conn, run_id)?
+    let (tools, provider_version) = if run.events_retained {
+        (tool_usage(conn, run_id)?, provider_version(conn, run_id)?)
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
 
     let stage_ran = |name: &str| {
@@ -384,7 +384,7 @@ pub fn record(conn: &mut SqliteConnection, run_id: &str) -> Result<TicketAudit, 
             id: run.provider_id.clone(),
             kind: run.provider_id.clone(),
             model: run.provider_model.clone(),
-            version: None,
+            version: provider_version,
         },
         stages: stage_rows
             .iter()
@@ -481,6 +481,21 @@ pub fn record(conn: &mut SqliteConnection, run_id: &str) -> Result<TicketAudit, 
     };
     record.outcome.explanation = crate::audit_explain::explain(&record);
     Ok(record)
+}
+
+/// The provider's version as its last `provider.session` event reported it (CLI providers).
+fn provider_version(conn: &mut SqliteConnection, run_id: &str) -> Result<Option<String>, DbError> {
+    let data: Option<Option<String>> = events::table
+        .filter(events::run_id.eq(run_id))
+        .filter(events::kind.eq("provider.session"))
+        .order(events::seq.desc())
+        .select(events::data)
+        .first(conn)
+        .optional()?;
+    Ok(data
+        .flatten()
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+        .and_then(|v| v["version"].as_str().map(str::to_owned)))
 }
 
 /// Tool calls by name from the run's events (`tool.completed`, errors when `data.ok == false`).

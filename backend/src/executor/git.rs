@@ -70,6 +70,7 @@ impl Git<'_> {
                 source: "worker",
                 log_source: "worker",
                 capture_stdout: true,
+                stdout_lines: None,
             },
         )
         .await?;

@@ -26,7 +26,7 @@ use crate::db::{Db, jobs};
 use crate::ids::RunId;
 use crate::jobspec::{JobSpec, is_allowed, program_basename};
 use crate::model::{self, RunError, status};
-use crate::providers::{Provider, Step, StepError, command::CommandProvider};
+use crate::providers::{self, Provider, Step, StepError};
 use crate::settings::RuntimeSettings;
 use crate::sink::{EventSink, NewEvent, RunPatch};
 
@@ -180,6 +180,12 @@ pub async fn execute(
     if let Some(t) = &svc.git_token {
         redactor.add(t);
     }
+    // The CLI providers' own keys (configured, or read from the worker's environment).
+    for cli in [&settings.claude_code, &settings.codex, &settings.gemini] {
+        if let Some(key) = &cli.api_key {
+            redactor.add(&key.0);
+        }
+    }
     let ctx = RunCtx {
         run_id,
         sink: svc.sink.clone(),
@@ -191,6 +197,7 @@ pub async fn execute(
             ("MERGELOOM_TICKET_KEY".into(), spec.ticket.key.clone()),
             ("MERGELOOM_WORKSPACE".into(), worktree.display().to_string()),
         ],
+        usage: Arc::default(),
     };
     let max_repairs = spec
         .max_repair_attempts
@@ -452,39 +459,22 @@ impl Pipeline {
                 return Err(End::blocked("command_not_allowed", "setup", reason));
             }
         }
-        let provider: Box<dyn Provider> = match provider_id.as_deref() {
-            None => {
-                return Err(End::blocked(
-                    "provider_not_ready",
-                    "setup",
-                    "The job names no provider and no default provider is configured.",
-                ));
-            }
-            Some("command") => match command_argv {
-                Some(argv) => Box::new(CommandProvider { argv }),
-                None => {
-                    return Err(End::blocked(
-                        "provider_not_ready",
-                        "setup",
-                        "The command provider has no command configured.",
-                    ));
-                }
-            },
-            Some(other) => {
-                return Err(End::blocked(
-                    "provider_not_ready",
-                    "setup",
-                    format!("Provider {other} is not configured on this worker."),
-                ));
-            }
-        };
-        if let Err(msg) = provider.check_ready(&allowed) {
+        let provider = providers::build(
+            provider_id.as_deref(),
+            &self.settings,
+            self.spec.provider.model.clone(),
+            command_argv,
+        )
+        .map_err(|e| End::blocked("provider_not_ready", "setup", e.to_string()))?;
+        let readiness = provider.readiness(&allowed).await;
+        if let Some(msg) = readiness.failure() {
             return Err(End::blocked(
                 "provider_not_ready",
                 "setup",
                 format!("Provider {}: {msg}", provider.id()),
             ));
         }
+        tracing::info!(run_id = %self.run_id, provider = provider.id(), status = ?readiness.status, "provider admitted");
         self.svc
             .sink
             .update_run(
@@ -596,6 +586,7 @@ impl Pipeline {
                 source: "worker",
                 log_source,
                 capture_stdout: false,
+                stdout_lines: None,
             },
         )
         .await
@@ -705,13 +696,10 @@ impl Pipeline {
             }
             Err(e) => {
                 let end = match e {
-                    StepError::Timeout => End::failed(
+                    StepError::Timeout(secs) => End::failed(
                         "provider_timeout",
                         stage,
-                        format!(
-                            "The provider step exceeded its timeout of {} s.",
-                            self.settings.provider_timeout_seconds
-                        ),
+                        format!("The provider step exceeded its timeout of {secs} s."),
                     ),
                     StepError::Stopped(stop) => End::stopped(stop, stage),
                     StepError::OutputLimit => {

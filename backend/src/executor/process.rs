@@ -89,6 +89,8 @@ pub struct RunCtx {
     pub budget: Arc<OutputBudget>,
     /// Environment every process of the run gets (on top of the scrubbed base).
     pub env: Vec<(String, String)>,
+    /// Tokens and cost the run's provider steps reported so far.
+    pub usage: Arc<std::sync::Mutex<crate::providers::usage::RunUsage>>,
 }
 
 impl RunCtx {
@@ -138,6 +140,9 @@ pub struct ProcessSpec {
     pub log_source: &'static str,
     /// Keep stdout (up to 64 MiB) for the caller instead of emitting it as events.
     pub capture_stdout: bool,
+    /// Send stdout's whole lines (redacted, counted against the output budget) here instead of
+    /// emitting them as `log` events: a CLI provider parses its JSON stream from them.
+    pub stdout_lines: Option<mpsc::Sender<String>>,
 }
 
 /// How a process ended.
@@ -183,6 +188,10 @@ impl ProcessOutcome {
         }
     }
 }
+
+/// Longest stdout line handed to a line consumer (a CLI's JSON event, e.g. a large file read);
+/// anything longer is cut and marked, which its parser then reads as a plain log line.
+pub const MAX_JSON_LINE_BYTES: usize = 8 << 20;
 
 /// Errors recording a process (storage went away); the process itself is always cleaned up.
 #[derive(Debug, thiserror::Error)]
@@ -235,8 +244,9 @@ async fn stop_group(pgid: i32, child: &mut tokio::process::Child) {
 }
 
 /// Runs a process to completion (or timeout, cancel, output limit) and records it.
-pub async fn run(ctx: &RunCtx, spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
+pub async fn run(ctx: &RunCtx, mut spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
     let started = Instant::now();
+    let line_consumer = spec.stdout_lines.take();
     let mut stop = ctx.stop.clone();
     let mut command = tokio::process::Command::new(&spec.argv[0]);
     command
@@ -322,7 +332,14 @@ pub async fn run(ctx: &RunCtx, spec: ProcessSpec) -> Result<ProcessOutcome, Proc
     let captured = Arc::new(tokio::sync::Mutex::new(Vec::new()));
     let mut readers = Vec::new();
     if let Some(out) = child.stdout.take() {
-        if spec.capture_stdout {
+        if let Some(consumer) = line_consumer {
+            readers.push(tokio::spawn(send_lines(
+                out,
+                consumer,
+                ctx.redactor.clone(),
+                ctx.budget.clone(),
+            )));
+        } else if spec.capture_stdout {
             let buf = captured.clone();
             readers.push(tokio::spawn(async move {
                 let mut out = out;
@@ -552,6 +569,63 @@ async fn read_lines<R: AsyncRead + Unpin>(
                     }
                 }
             }
+        }
+    }
+}
+
+/// Reads whole lines for a line consumer: redacted, counted against the run's output budget
+/// (reading stops once it is spent), capped at [`MAX_JSON_LINE_BYTES`].
+async fn send_lines<R: AsyncRead + Unpin>(
+    pipe: R,
+    consumer: mpsc::Sender<String>,
+    redactor: Arc<Redactor>,
+    budget: Arc<OutputBudget>,
+) {
+    use tokio::io::AsyncBufReadExt;
+    let mut reader = tokio::io::BufReader::with_capacity(64 * 1024, pipe);
+    let mut line: Vec<u8> = Vec::new();
+    loop {
+        line.clear();
+        let mut cut = false;
+        // Read one line without holding more than the cap in memory.
+        loop {
+            let buf = match reader.fill_buf().await {
+                Ok(b) => b,
+                Err(_) => return,
+            };
+            if buf.is_empty() {
+                break;
+            }
+            let (take, done) = match buf.iter().position(|b| *b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            let room = MAX_JSON_LINE_BYTES.saturating_sub(line.len());
+            if take > room {
+                cut = true;
+            }
+            line.extend_from_slice(&buf[..take.min(room)]);
+            reader.consume(take);
+            if done {
+                break;
+            }
+        }
+        if line.is_empty() {
+            return;
+        }
+        while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            line.pop();
+        }
+        let mut text = String::from_utf8_lossy(&line).into_owned();
+        if cut {
+            text.push_str(" … [line truncated]");
+        }
+        let text = redactor.redact(&text);
+        if !budget.spend(text.len() + 1) {
+            return;
+        }
+        if consumer.send(text).await.is_err() {
+            return;
         }
     }
 }

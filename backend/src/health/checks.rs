@@ -380,19 +380,29 @@ pub struct ProviderReadiness {
     pub ready: Result<(), String>,
 }
 
-/// Asks each configured provider whether it is ready. New provider kinds add their arm here.
-#[must_use]
-pub fn provider_readiness(settings: &RuntimeSettings) -> Vec<ProviderReadiness> {
-    use crate::providers::Provider;
-    let mut out = Vec::new();
-    if let Some(argv) = &settings.command_provider {
-        let p = crate::providers::command::CommandProvider { argv: argv.clone() };
-        out.push(ProviderReadiness {
-            id: p.id().to_owned(),
-            ready: p.check_ready(&settings.allowed_commands),
-        });
-    }
-    out
+/// Asks each configured provider whether it is ready (the same readiness a run checks at its
+/// start; CLI providers run `--version` and their auth status, never spending tokens).
+pub async fn provider_readiness(settings: &RuntimeSettings) -> Vec<ProviderReadiness> {
+    crate::providers::readiness_all(settings)
+        .await
+        .into_iter()
+        .map(|(id, r)| {
+            let failed: Vec<String> = r
+                .checks
+                .iter()
+                .filter(|c| c.ok == Some(false))
+                .map(|c| format!("{}: {}", c.name, c.message))
+                .collect();
+            ProviderReadiness {
+                id: id.to_owned(),
+                ready: if failed.is_empty() {
+                    Ok(())
+                } else {
+                    Err(failed.join("; "))
+                },
+            }
+        })
+        .collect()
 }
 
 /// Providers: every configured provider must be ready (degraded when some are not, down when none

@@ -182,19 +182,8 @@ impl Health {
         let provider_settings = settings.clone();
         let providers = timed("providers", timeout, async move {
             let default = provider_settings.default_provider.clone();
-            match tokio::task::spawn_blocking(move || {
-                checks::provider_readiness(&provider_settings)
-            })
-            .await
-            {
-                Ok(r) => checks::providers(&r, default.as_deref()),
-                Err(e) => Found {
-                    status: Status::Down,
-                    message: format!("the provider check failed: {e}"),
-                    details: serde_json::json!({}),
-                    action: None,
-                },
-            }
+            let r = checks::provider_readiness(&provider_settings).await;
+            checks::providers(&r, default.as_deref())
         });
         let counts = tokio::time::timeout(
             timeout,

@@ -70,13 +70,14 @@ impl Provider for CommandProvider {
                 source: "provider",
                 log_source: "provider",
                 capture_stdout: false,
+                stdout_lines: None,
             },
         )
         .await
         .map_err(|e| StepError::Record(e.to_string()))?;
         match out.ended {
             Ended::Exited(Some(0)) => Ok(()),
-            Ended::TimedOut => Err(StepError::Timeout),
+            Ended::TimedOut => Err(StepError::Timeout(step.timeout.as_secs())),
             Ended::Stopped(s) => Err(StepError::Stopped(s)),
             Ended::OutputLimit => Err(StepError::OutputLimit),
             _ => Err(StepError::Failed(format!(

@@ -6,13 +6,17 @@
 //! - `stream`: SSE resume with no gap and no duplicate, lagging clients, the worker-wide stream.
 //! - `health`: health checks, probes, idle reasons and `/metrics`.
 //! - `process`: the binary itself (data-directory lock, SIGTERM, non-loopback without a token).
+//! - `cli_providers`: the real Claude Code and Codex CLIs through the pipeline, against
+//!   `model_server`, the scripted model server.
 
 mod audit;
+mod cli_providers;
 mod code_audit;
 mod code_audit_engine;
 mod contract;
 mod executor;
 mod health;
+mod model_server;
 mod process;
 mod security;
 mod stream;
