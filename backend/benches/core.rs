@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -29,6 +29,9 @@ use mergeloom_worker::schema::{events, runs};
 use mergeloom_worker::server::{self, RunningServer};
 use mergeloom_worker::sink::{EventSink, NewEvent};
 use serde_json::json;
+
+mod common;
+use common::{RssSampler, env_u64, reset_peak_rss, status_mib, verdict};
 
 /// Ingest target: events per second through the writer.
 const TARGET_INGEST: f64 = 100_000.0;
@@ -75,13 +78,6 @@ fn main() {
     };
     print_summary(&ingest, &lives, cores);
     println!("bench wall time: {:.1} s", wall.elapsed().as_secs_f64());
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,24 +179,6 @@ fn log_event(i: u64) -> NewEvent {
 // Process measurements (/proc)
 // ---------------------------------------------------------------------------------------------
 
-/// A `kB` field of /proc/self/status (`VmRSS`, `VmHWM`), in MiB.
-fn status_mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-/// Resets VmHWM to the current RSS (Linux ≥ 4.0); false when not possible.
-fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
 /// utime + stime (seconds) from a /proc `stat` file (clock ticks assumed 100 Hz).
 fn stat_cpu_secs(path: &str) -> f64 {
     std::fs::read_to_string(path)
@@ -295,39 +273,6 @@ fn fmt_thread_cpu(groups: &[(String, f64)]) -> String {
         .map(|(g, c)| format!("{} {c:.2} s", name(g)))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Samples VmRSS every 10 ms until stopped; returns the highest sample (MiB).
-struct RssSampler {
-    stop: Arc<AtomicBool>,
-    max_kib: Arc<AtomicU64>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl RssSampler {
-    fn start() -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let max_kib = Arc::new(AtomicU64::new(0));
-        let (s, m) = (stop.clone(), max_kib.clone());
-        let task = tokio::spawn(async move {
-            while !s.load(Ordering::Relaxed) {
-                let kib = (status_mib("VmRSS") * 1024.0) as u64;
-                m.fetch_max(kib, Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        });
-        Self {
-            stop,
-            max_kib,
-            task,
-        }
-    }
-
-    async fn finish(self) -> f64 {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = self.task.await;
-        self.max_kib.load(Ordering::Relaxed) as f64 / 1024.0
-    }
 }
 
 /// Peak memory of one phase: VmHWM after a reset at the phase start (when the kernel allows the
@@ -1020,10 +965,6 @@ fn parse_u64(b: &[u8]) -> Option<u64> {
 // ---------------------------------------------------------------------------------------------
 // Summary
 // ---------------------------------------------------------------------------------------------
-
-fn verdict(ok: bool) -> &'static str {
-    if ok { "PASS" } else { "FAIL" }
-}
 
 fn fmt_peak(p: &Peak) -> String {
     match p.hwm_mib {

@@ -12,7 +12,7 @@ import { Loading } from "../../../components/Loading";
 import { formatCount } from "../../audit";
 import { filesQuery } from "../api";
 import { repoViewToSearchParams, type RepoView } from "../filters";
-import { useRovingRows } from "../hooks/useRovingRows";
+import { useRovingRows } from "../../../lib/useRovingRows";
 import type { RepoViewPatch } from "../hooks/useRepoView";
 import { isLineStatus, LINE_STATUSES, STATUS_LABEL } from "../status";
 import type { CodeFile } from "../../../api/types";

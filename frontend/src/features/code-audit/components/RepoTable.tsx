@@ -8,7 +8,7 @@ import { Link, useNavigate } from "react-router";
 import { RelativeTime } from "../../../components/RelativeTime";
 import { formatAbsolute } from "../../../lib/format";
 import { formatCount } from "../../audit";
-import { useRovingRows } from "../hooks/useRovingRows";
+import { useRovingRows } from "../../../lib/useRovingRows";
 import { shortCommit } from "../status";
 import type { CodeRepo } from "../../../api/types";
 import { HistoryChart } from "./HistoryChart";

@@ -20,7 +20,7 @@ interface Props {
 export const RunRow = memo(function RunRow({ run, now, tabbable }: Props) {
   const elapsed = elapsedMs(run, now);
   return (
-    <tr data-run-id={run.id} data-status={run.status} tabIndex={tabbable ? 0 : -1} className="row-nav">
+    <tr data-key={run.id} data-run-id={run.id} data-status={run.status} tabIndex={tabbable ? 0 : -1} className="row-nav">
       <td>
         <StatusBadge status={run.status} /> <SampleBadge sample={run.sample} />
       </td>

@@ -2,62 +2,23 @@
  * The runs table: newest first, one memoised row per loaded run. Keyboard: Tab lands on one row
  * (roving tab stop), ↑/↓ move between rows, Home/End jump, Enter opens the run.
  */
-import { useCallback, useState, type FocusEvent, type KeyboardEvent } from "react";
+import { useCallback } from "react";
 import { useNavigate } from "react-router";
 import { isActiveStatus, type Run } from "../../../api/types";
 import { useNow } from "../../../lib/useNow";
+import { useRovingRows } from "../../../lib/useRovingRows";
 import { RunRow } from "./RunRow";
 
 const SLOW_TICK_MS = 30_000;
-
-function rowOf(target: EventTarget): HTMLTableRowElement | null {
-  return target instanceof Element ? target.closest<HTMLTableRowElement>("tr[data-run-id]") : null;
-}
-
-function focusRow(row: Element | null | undefined): void {
-  if (row instanceof HTMLTableRowElement) row.focus();
-}
 
 export function RunsTable({ runs }: { runs: Run[] }) {
   const now = useNow(1000);
   const slowNow = Math.floor(now / SLOW_TICK_MS) * SLOW_TICK_MS;
   const navigate = useNavigate();
-  const [focusedId, setFocusedId] = useState<string | null>(null);
-  const tabbableId = focusedId !== null && runs.some((r) => r.id === focusedId) ? focusedId : runs[0]?.id;
-
-  const onFocus = useCallback((e: FocusEvent<HTMLTableSectionElement>) => {
-    const id = rowOf(e.target)?.dataset.runId;
-    if (id) setFocusedId(id);
-  }, []);
-
-  const onKeyDown = useCallback(
-    (e: KeyboardEvent<HTMLTableSectionElement>) => {
-      const row = rowOf(e.target);
-      if (!row) return;
-      const body = e.currentTarget;
-      switch (e.key) {
-        case "ArrowDown":
-          focusRow(row.nextElementSibling);
-          break;
-        case "ArrowUp":
-          focusRow(row.previousElementSibling);
-          break;
-        case "Home":
-          focusRow(body.firstElementChild);
-          break;
-        case "End":
-          focusRow(body.lastElementChild);
-          break;
-        case "Enter":
-          if (e.target !== row || !row.dataset.runId) return;
-          void navigate(`/runs/${row.dataset.runId}`);
-          break;
-        default:
-          return;
-      }
-      e.preventDefault();
-    },
-    [navigate],
+  const open = useCallback((id: string) => void navigate(`/runs/${id}`), [navigate]);
+  const { tabbable: tabbableId, onFocus, onKeyDown } = useRovingRows(
+    runs.map((r) => r.id),
+    open,
   );
 
   return (
