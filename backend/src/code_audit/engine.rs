@@ -112,13 +112,77 @@ pub struct Stats {
     pub force_pushed: bool,
 }
 
+/// Unchanged lines kept around the changed middle when the common ends are cut off, so the
+/// indent heuristic can still slide a hunk the way git does.
+const TRIM_MARGIN_LINES: usize = 64;
+
 /// The line hunks between two blobs (Myers with git's indent heuristic, as `git diff`/`blame`).
+/// The common head and tail (found with one byte comparison each, like git's own trimming) are
+/// not interned: the cost follows the changed middle, not the file.
 #[must_use]
 pub fn hunks(old: &[u8], new: &[u8]) -> Vec<Hunk> {
-    let input = InternedInput::new(old, new);
+    let (head_bytes, head_lines, tail_bytes) = common_ends(old, new);
+    let input = InternedInput::new(
+        &old[head_bytes..old.len() - tail_bytes],
+        &new[head_bytes..new.len() - tail_bytes],
+    );
     let mut diff = Diff::compute(Algorithm::Myers, &input);
     diff.postprocess_lines(&input);
-    diff.hunks().collect()
+    let shift = u32::try_from(head_lines).unwrap_or(u32::MAX);
+    diff.hunks()
+        .map(|h| Hunk {
+            before: h.before.start + shift..h.before.end + shift,
+            after: h.after.start + shift..h.after.end + shift,
+        })
+        .collect()
+}
+
+/// Identical whole lines at both ends, less a margin: `(head bytes, head lines, tail bytes)`.
+fn common_ends(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
+    let max = old.len().min(new.len());
+    let first_diff = old.iter().zip(new).position(|(a, b)| a != b).unwrap_or(max);
+    // Whole lines before the first difference (a line only counts with its newline).
+    let mut head = old[..first_diff]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    // Keep a margin of unchanged lines before the change.
+    for _ in 0..TRIM_MARGIN_LINES {
+        if head == 0 {
+            break;
+        }
+        head = old[..head - 1]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+    }
+    let head_lines = old[..head].iter().filter(|b| **b == b'\n').count();
+    // The common tail, not overlapping the head, starting at a line start in both.
+    let room = max - head;
+    let same_tail = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take(room)
+        .position(|(a, b)| a != b)
+        .unwrap_or(room);
+    let mut tail_start = old.len() - same_tail;
+    if tail_start > head && old[tail_start - 1] != b'\n' {
+        tail_start = old[tail_start..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(old.len(), |i| tail_start + i + 1);
+    }
+    for _ in 0..TRIM_MARGIN_LINES {
+        if tail_start >= old.len() {
+            break;
+        }
+        tail_start = old[tail_start..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(old.len(), |i| tail_start + i + 1);
+    }
+    (head, head_lines, old.len() - tail_start)
 }
 
 /// What became of a run of a segment's lines.
@@ -332,14 +396,18 @@ impl Engine<'_> {
             self.stats.commits += 1;
             self.apply_commit(&c.id, &c.changes, &mut index)?;
             if let Some(es) = starts.get(&i) {
+                let mut merged: Vec<&Evidence> = Vec::new();
                 for e in es {
                     if e.origin == c.id {
                         self.activate_in_place(e, &c.id, &mut index);
                     } else {
-                        self.activate_between(e, &e.origin, &c.id, &c.id, false)?;
-                        index = self.path_index();
+                        merged.push(e);
                     }
                     self.stats.activated_by_ancestry += 1;
+                }
+                if !merged.is_empty() {
+                    self.activate_merged(&merged, &c.id)?;
+                    index = self.path_index();
                 }
             }
             if !waiting_content.is_empty() {
@@ -456,6 +524,84 @@ impl Engine<'_> {
             }
             s.content_hash = None;
             s.dirty = true;
+        }
+        Ok(())
+    }
+
+    /// Evidence that reached the tracked branch through the merge commit `merge`: its side branch
+    /// is walked first-parent like the tracked branch (each side commit's evidence joins where it
+    /// was made, so later side commits map it as blame would), then everything is mapped from the
+    /// side tip into the merge in one pass. Evidence not on that side chain is mapped from its
+    /// origin directly.
+    fn activate_merged(&mut self, group: &[&Evidence], merge: &str) -> Result<(), GitError> {
+        let parents = self
+            .blobs
+            .commit(merge)?
+            .map(|(_, p)| p)
+            .unwrap_or_default();
+        let (Some(main), Some(side)) = (parents.first().cloned(), parents.get(1).cloned()) else {
+            for e in group {
+                self.activate_between(e, &e.origin, merge, merge, false)?;
+            }
+            return Ok(());
+        };
+        let side_walk = git::walk(self.repo, &side, &[main])?;
+        let on_side: HashSet<&str> = side_walk.iter().map(|c| c.id.as_str()).collect();
+        let (walked, direct): (Vec<&Evidence>, Vec<&Evidence>) = group
+            .iter()
+            .copied()
+            .partition(|e| on_side.contains(e.origin.as_str()));
+        for e in direct {
+            self.activate_between(e, &e.origin, merge, merge, false)?;
+        }
+        if walked.is_empty() {
+            return Ok(());
+        }
+        let ids: HashSet<&str> = walked.iter().map(|e| e.id.as_str()).collect();
+        let picked: Vec<usize> = (0..self.segs.len())
+            .filter(|i| {
+                self.segs[*i].status == LineStatus::Pending
+                    && ids.contains(self.segs[*i].evidence_id.as_str())
+            })
+            .collect();
+        // Work on the side branch's segments alone, then put them back.
+        let group_segs: Vec<Segment> = picked.iter().map(|i| self.segs[*i].clone()).collect();
+        let main_segs = std::mem::replace(&mut self.segs, group_segs);
+        let result = self.walk_side(&side_walk, &walked, &side, merge);
+        let side_segs = std::mem::replace(&mut self.segs, main_segs);
+        result?;
+        let mut extra = side_segs.into_iter();
+        for i in &picked {
+            if let Some(s) = extra.next() {
+                self.segs[*i] = s;
+            }
+        }
+        self.segs.extend(extra);
+        Ok(())
+    }
+
+    /// The side-branch part of [`Self::activate_merged`], on `self.segs` holding only its segments.
+    fn walk_side(
+        &mut self,
+        side_walk: &[git::WalkCommit],
+        walked: &[&Evidence],
+        side: &str,
+        merge: &str,
+    ) -> Result<(), GitError> {
+        let mut index = self.path_index();
+        for c in side_walk {
+            self.apply_commit(&c.id, &c.changes, &mut index)?;
+            for e in walked.iter().filter(|e| e.origin == c.id) {
+                self.activate_in_place(e, &c.id, &mut index);
+            }
+        }
+        let into_merge = self.repo.diff_tree(side, merge)?;
+        self.apply_commit(merge, &into_merge, &mut index)?;
+        for s in &mut self.segs {
+            if s.status.is_located() {
+                s.commit = merge.to_owned();
+                s.dirty = true;
+            }
         }
         Ok(())
     }
@@ -879,6 +1025,39 @@ mod tests {
                 (2, 1, Piece::Kept(1)),
             ]
         );
+    }
+
+    #[test]
+    fn trimming_the_common_ends_changes_no_hunk() {
+        let untrimmed = |old: &[u8], new: &[u8]| {
+            let input = InternedInput::new(old, new);
+            let mut diff = Diff::compute(Algorithm::Myers, &input);
+            diff.postprocess_lines(&input);
+            diff.hunks().collect::<Vec<_>>()
+        };
+        let body: String = (0..400).map(|i| format!("line {i}\n")).collect();
+        let cases: Vec<(String, String)> = vec![
+            (body.clone(), body.replace("line 200\n", "changed\n")),
+            (body.clone(), body.replace("line 0\n", "")),
+            (body.clone(), format!("{body}tail without newline")),
+            (format!("{body}x"), format!("{body}y")),
+            (body.clone(), body.replace("line 399\n", "line 399")),
+            (String::new(), body.clone()),
+            (body.clone(), String::new()),
+            (
+                "a\n}\n\n}\n".repeat(200),
+                "a\n}\n\n}\n".repeat(200).replacen("a\n", "b\n", 1),
+            ),
+        ];
+        for (old, new) in cases {
+            assert_eq!(
+                hunks(old.as_bytes(), new.as_bytes()),
+                untrimmed(old.as_bytes(), new.as_bytes()),
+                "{:?} → {:?}",
+                &old[..old.len().min(40)],
+                &new[..new.len().min(40)]
+            );
+        }
     }
 
     #[test]
