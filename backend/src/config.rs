@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::settings::{CliSettings, Secret};
+use crate::settings::{ApiSettings, CliSettings, Secret};
 
 /// The default allowed-commands list (the MergeLoom worker's default).
 pub const DEFAULT_ALLOWED_COMMANDS: &str = "git,rg,pytest,python,python3";
@@ -122,6 +122,42 @@ pub struct ServeArgs {
     pub codex: CodexArgs,
     #[command(flatten)]
     pub gemini: GeminiArgs,
+    #[command(flatten)]
+    pub provider_config: ProviderConfigArgs,
+}
+
+/// Where provider settings come from, and the API providers' provisioned settings (their keys
+/// are read from the environment only: `JCA_OPENAI_API_KEY`, `JCA_ANTHROPIC_API_KEY`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProviderConfigArgs {
+    /// `ui`: provider settings are editable on the Providers page, those given by flag or
+    /// environment are locked; `provisioned`: everything from flags and environment, read-only.
+    #[arg(long, env = "JCA_PROVIDER_CONFIG_MODE", value_enum, default_value_t)]
+    pub provider_config_mode: ProviderConfigMode,
+    /// The key file that encrypts provider secrets at rest (created 0600 when missing; default:
+    /// <data-dir>/provider_secret.key).
+    #[arg(long, env = "JCA_PROVIDER_SECRET_KEY_PATH")]
+    pub provider_secret_key_path: Option<PathBuf>,
+    /// The OpenAI-compatible provider's model.
+    #[arg(long, env = "JCA_OPENAI_MODEL")]
+    pub openai_model: Option<String>,
+    /// The OpenAI-compatible provider's base URL (default https://api.openai.com/v1).
+    #[arg(long, env = "JCA_OPENAI_BASE_URL")]
+    pub openai_base_url: Option<String>,
+    /// The Anthropic provider's model.
+    #[arg(long, env = "JCA_ANTHROPIC_MODEL")]
+    pub anthropic_model: Option<String>,
+    /// The Anthropic provider's base URL (default https://api.anthropic.com).
+    #[arg(long, env = "JCA_ANTHROPIC_BASE_URL")]
+    pub anthropic_base_url: Option<String>,
+}
+
+/// `JCA_PROVIDER_CONFIG_MODE`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProviderConfigMode {
+    #[default]
+    Ui,
+    Provisioned,
 }
 
 /// The Claude Code CLI provider (`claude-code-cli`).
@@ -384,6 +420,11 @@ pub struct Config {
     pub claude_code: CliSettings,
     pub codex: CliSettings,
     pub gemini: CliSettings,
+    pub openai: ApiSettings,
+    pub anthropic: ApiSettings,
+    pub provider_config_mode: ProviderConfigMode,
+    /// The provider secret key file (`JCA_PROVIDER_SECRET_KEY_PATH`).
+    pub provider_secret_key_path: PathBuf,
 }
 
 impl Config {
@@ -432,7 +473,27 @@ impl Config {
         let claude_code = claude_code_settings(args.claude_code)?;
         let codex = codex_settings(args.codex)?;
         let gemini = gemini_settings(args.gemini)?;
+        let p = args.provider_config;
+        let openai = api_settings(
+            "--openai-base-url",
+            p.openai_model,
+            p.openai_base_url,
+            "JCA_OPENAI_API_KEY",
+        )?;
+        let anthropic = api_settings(
+            "--anthropic-base-url",
+            p.anthropic_model,
+            p.anthropic_base_url,
+            "JCA_ANTHROPIC_API_KEY",
+        )?;
+        let provider_secret_key_path = p
+            .provider_secret_key_path
+            .unwrap_or_else(|| args.data_dir.join("provider_secret.key"));
         Ok(Self {
+            openai,
+            anthropic,
+            provider_config_mode: p.provider_config_mode,
+            provider_secret_key_path,
             claude_code,
             codex,
             gemini,
@@ -479,6 +540,7 @@ impl Config {
             host: IpAddr::from([127, 0, 0, 1]),
             port: 0,
             workspace_root: data_dir.join("workspaces"),
+            provider_secret_key_path: data_dir.join("provider_secret.key"),
             data_dir,
             name: "test-worker".into(),
             executors: 0,
@@ -516,6 +578,9 @@ impl Config {
                 approval_mode: "auto_edit".into(),
                 ..CliSettings::default()
             },
+            openai: ApiSettings::default(),
+            anthropic: ApiSettings::default(),
+            provider_config_mode: ProviderConfigMode::Ui,
         }
     }
 }
@@ -629,6 +694,26 @@ fn gemini_settings(a: GeminiArgs) -> Result<CliSettings, ConfigError> {
     ))
 }
 
+/// An API provider's provisioned settings; the key comes from `key_env` only (never a flag, so
+/// it does not show in the process list).
+fn api_settings(
+    url_flag: &'static str,
+    model: Option<String>,
+    base_url: Option<String>,
+    key_env: &str,
+) -> Result<ApiSettings, ConfigError> {
+    let base_url = nonempty(base_url);
+    if let Some(url) = &base_url {
+        crate::health::controller::Target::parse(url)
+            .map_err(|e| ConfigError::BadProviderSetting(url_flag, e.to_string()))?;
+    }
+    Ok(ApiSettings {
+        base_url,
+        model: nonempty(model),
+        api_key: key_from_env(&[key_env]).map(|(_, k)| Secret(k)),
+    })
+}
+
 /// Splits a comma-separated allowed-commands list; entries must be bare program names.
 pub fn parse_allowed_commands(list: &str) -> Result<Vec<String>, ConfigError> {
     let mut out = Vec::new();
@@ -679,6 +764,7 @@ mod tests {
                 gemini_approval_mode: "auto_edit".into(),
                 ..GeminiArgs::default()
             },
+            provider_config: ProviderConfigArgs::default(),
         }
     }
 

@@ -153,6 +153,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    provider_settings (kind, name) {
+        kind -> Text,
+        name -> Text,
+        value -> Nullable<Text>,
+        secret -> Nullable<Binary>,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
     repositories (id) {
         id -> Text,
         url -> Text,
@@ -285,6 +295,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     file_changes,
     health_probes,
     jobs,
+    provider_settings,
     repositories,
     review_findings,
     run_artifacts,

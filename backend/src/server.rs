@@ -34,6 +34,8 @@ pub enum StartError {
     Lock(std::io::Error),
     #[error(transparent)]
     Storage(#[from] DbError),
+    #[error("provider settings: {0}")]
+    Providers(#[from] crate::providers::config::LoadError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -157,6 +159,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         );
     }
     let settings = SharedSettings::new(RuntimeSettings::from_config(&config));
+    let config = Arc::new(config);
+    // Stored provider settings apply before any executor can start a run.
+    let providers =
+        crate::providers::config::ProviderStore::load(db.clone(), settings.clone(), config.clone())
+            .await?;
     let sink = LocalSink::new(db.clone());
     let mut redactor = crate::executor::redact::Redactor::from_env(&config.redact_env);
     if let Some(t) = &config.auth_token {
@@ -188,7 +195,6 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         settings.clone(),
         hub.clone(),
     );
-    let config = Arc::new(config);
     let started_at = chrono::Utc::now();
     let health = crate::health::Health::new(crate::health::Deps {
         db: db.clone(),
@@ -199,6 +205,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         started_at,
     });
     let state = AppState {
+        providers,
         executors,
         code_audit,
         health,

@@ -45,6 +45,15 @@ pub struct CliSettings {
     pub approval_mode: String,
 }
 
+/// Settings of one API provider (`openai-compatible` or `anthropic`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiSettings {
+    /// The API's base URL; the provider's public endpoint when unset.
+    pub base_url: Option<String>,
+    pub model: Option<String>,
+    pub api_key: Option<Secret>,
+}
+
 /// The settings in effect now.
 #[derive(Debug, Clone)]
 pub struct RuntimeSettings {
@@ -65,6 +74,8 @@ pub struct RuntimeSettings {
     pub claude_code: CliSettings,
     pub codex: CliSettings,
     pub gemini: CliSettings,
+    pub openai: ApiSettings,
+    pub anthropic: ApiSettings,
 }
 
 impl RuntimeSettings {
@@ -87,6 +98,8 @@ impl RuntimeSettings {
             claude_code: config.claude_code.clone(),
             codex: config.codex.clone(),
             gemini: config.gemini.clone(),
+            openai: config.openai.clone(),
+            anthropic: config.anthropic.clone(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod params;
 pub mod probes;
+pub mod providers;
 pub mod runs;
 pub mod samples;
 pub mod session;
@@ -46,6 +47,7 @@ pub struct AppState {
     pub executors: crate::executor::Pool,
     pub code_audit: crate::code_audit::CodeAudit,
     pub health: crate::health::Health,
+    pub providers: crate::providers::config::ProviderStore,
     pub started_at: DateTime<Utc>,
 }
 
@@ -61,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(worker::configure)
             .configure(executors::configure)
             .configure(health::configure)
+            .configure(providers::configure)
             .configure(samples::configure)
             .configure(audit::configure)
             .configure(code_audit::configure)

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::code_audit::list_reconciliations, super::code_audit_evidence::post_evidence,
         super::code_audit_export::export_code_audit,
         super::health::get_health, super::health::get_history, super::metrics::metrics,
+        super::providers::list_providers, super::providers::put_provider, super::providers::check_provider,
     ),
     components(schemas(
         crate::model::Run, crate::model::Job, crate::model::JobCreated, crate::model::Event,
@@ -49,9 +50,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         crate::health::model::Status, crate::health::model::HealthHistory,
         crate::health::model::CheckTimeline, crate::health::model::StatusPoint,
         crate::health::model::Readiness, crate::health::model::Liveness,
+        super::providers::ProviderList, super::providers::ProviderUpdate,
+        crate::providers::config::ProviderItem, crate::providers::config::ProviderSource,
+        crate::providers::Readiness, crate::providers::Check, crate::providers::ReadyStatus,
     )),
     tags(
-        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "health"), (name = "probes"),
+        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "health"), (name = "probes"), (name = "providers"),
     )
 )]
 pub struct ApiDoc;

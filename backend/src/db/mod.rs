@@ -10,6 +10,7 @@ pub mod code_audit;
 pub mod code_audit_views;
 pub mod events;
 pub mod jobs;
+pub mod providers;
 pub mod rows;
 pub mod runs;
 pub mod schema_check;

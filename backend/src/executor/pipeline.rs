@@ -186,6 +186,12 @@ pub async fn execute(
             redactor.add(&key.0);
         }
     }
+    // The API providers' keys (provisioned, or stored on the Providers page).
+    for api in [&settings.openai, &settings.anthropic] {
+        if let Some(key) = &api.api_key {
+            redactor.add(&key.0);
+        }
+    }
     let ctx = RunCtx {
         run_id,
         sink: svc.sink.clone(),

@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod command;
+pub mod config;
 pub mod pricing;
 pub mod readiness;
 pub mod usage;

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 /// Overall readiness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ProviderReadyStatus)]
 pub enum ReadyStatus {
     Ready,
     NotReady,
@@ -17,6 +18,7 @@ pub enum ReadyStatus {
 
 /// One readiness check.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = ProviderCheck)]
 pub struct Check {
     pub name: String,
     /// `Some(true)` passed, `Some(false)` failed, `None` could not tell.
@@ -64,6 +66,7 @@ impl Check {
 
 /// A provider's readiness at a moment.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = ProviderReadiness)]
 pub struct Readiness {
     pub status: ReadyStatus,
     pub checks: Vec<Check>,

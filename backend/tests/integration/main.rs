@@ -18,6 +18,7 @@ mod executor;
 mod health;
 mod model_server;
 mod process;
+mod providers;
 mod security;
 mod stream;
 mod support;

@@ -324,6 +324,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["put_provider"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["check_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs": {
         parameters: {
             query?: never;
@@ -1102,15 +1150,68 @@ export interface components {
             reason_code: string;
             status: string;
         };
+        /** @description One readiness check. */
+        ProviderCheck: {
+            message: string;
+            name: string;
+            /** @description `Some(true)` passed, `Some(false)` failed, `None` could not tell. */
+            ok?: boolean | null;
+        };
         ProviderInput: {
             command?: null | components["schemas"]["CommandInput"];
             id?: string | null;
             model?: string | null;
         };
+        /** @description A provider as `GET /api/v1/providers` shows it. */
+        ProviderItem: {
+            /** @description The provider id (its kind: one provider per kind). */
+            id: string;
+            kind: string;
+            label: string;
+            /** @description Fields given by flag or environment (all of them in `provisioned` mode): read-only. */
+            locked_fields: string[];
+            readiness: components["schemas"]["ProviderReadiness"];
+            /** @description Fields that are secrets: shown masked as `"…"` + their last 4 characters. */
+            secret_fields: string[];
+            /** @description Every field of the kind with its effective value (`null` when unset). */
+            settings: {
+                [key: string]: string | null;
+            };
+            source: components["schemas"]["ProviderSource"];
+        };
+        /** @description The providers (one per kind). */
+        ProviderList: {
+            items: components["schemas"]["ProviderItem"][];
+        };
+        /** @description A provider's readiness at a moment. */
+        ProviderReadiness: {
+            /** @description RFC 3339 UTC with milliseconds. */
+            checked_at: string;
+            checks: components["schemas"]["ProviderCheck"][];
+            status: components["schemas"]["ProviderReadyStatus"];
+        };
+        /**
+         * @description Overall readiness.
+         * @enum {string}
+         */
+        ProviderReadyStatus: "ready" | "not_ready" | "unknown";
         ProviderRef: {
             id?: string | null;
             kind?: string | null;
             model?: string | null;
+        };
+        /**
+         * @description Where a provider's settings come from.
+         * @enum {string}
+         */
+        ProviderSource: "ui" | "provisioned";
+        /** @description A partial update of a provider's settings. */
+        ProviderUpdate: {
+            /**
+             * @description Field name → new value. A secret that is absent or equal to its masked value keeps the
+             *     stored secret; `""` or `null` clears a field.
+             */
+            settings: Record<string, never>;
         };
         PublishInput: {
             push?: boolean | null;
@@ -2174,6 +2275,107 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderList"];
+                };
+            };
+        };
+    };
+    put_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description provider id (its kind) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderItem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description a locked (provisioned) field */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    check_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description provider id (its kind) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the provider with its readiness checked now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderItem"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
