@@ -136,7 +136,16 @@ async fn provider_secrets_are_sealed_masked_kept_on_echo_and_cleared() {
     let v: Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(v["settings"]["api_key"], "…QX9Z");
     assert_eq!(v["settings"]["model"], "gpt-test");
-    assert_eq!(v["readiness"]["status"], "ready", "{v}");
+    // Key, model and endpoint pass; only the missing agent loop keeps it from running jobs.
+    assert_eq!(v["readiness"]["status"], "not_ready", "{v}");
+    let failed: Vec<&str> = v["readiness"]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(failed, ["agent_loop"], "{v}");
     assert_eq!(
         srv.state.settings.get().openai.api_key,
         Some(Secret(KEY.into())),
@@ -185,7 +194,10 @@ async fn provider_secrets_are_sealed_masked_kept_on_echo_and_cleared() {
     assert_eq!(check.status().as_u16(), 200);
     let check = check.text().await.expect("body");
     assert!(!check.contains(KEY));
-    assert!(check.contains("\"status\":\"ready\""), "{check}");
+    assert!(
+        check.contains("\"name\":\"endpoint\",\"ok\":true"),
+        "{check}"
+    );
     srv.stop().await;
     assert!(
         !contains(&database_bytes(dir.path()), KEY),

@@ -324,7 +324,16 @@ impl ProviderStore {
 /// others from [`crate::providers::readiness_of`].
 pub async fn readiness(kind: &str, s: &crate::settings::RuntimeSettings) -> Readiness {
     if let Some((api, default_url)) = api_checks::api_settings(kind, s) {
-        return api_checks::readiness(api, default_url).await;
+        // The settings and key are kept and checked, but this worker cannot run a job with an
+        // API provider yet (jobs naming one are refused): say so rather than report it ready.
+        let mut r = api_checks::readiness(api, default_url).await;
+        r.checks.push(crate::providers::Check::fail(
+            "agent_loop",
+            format!(
+                "this worker version cannot run jobs with {kind} yet; jobs naming it are refused"
+            ),
+        ));
+        return Readiness::from_checks(r.checks);
     }
     match crate::providers::readiness_of(kind, s).await {
         Some(r) => r,
