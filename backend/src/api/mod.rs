@@ -19,6 +19,7 @@ pub mod probes;
 pub mod runs;
 pub mod samples;
 pub mod session;
+pub mod settings;
 pub mod stream;
 pub mod worker;
 
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(executors::configure)
             .configure(health::configure)
             .configure(samples::configure)
+            .configure(settings::configure)
             .configure(audit::configure)
             .configure(code_audit::configure)
             .configure(openapi::configure)

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::code_audit::list_reconciliations, super::code_audit_evidence::post_evidence,
         super::code_audit_export::export_code_audit,
         super::health::get_health, super::health::get_history, super::metrics::metrics,
+        super::settings::get_settings, super::settings::put_settings, super::settings::get_history,
     ),
     components(schemas(
         crate::model::Run, crate::model::Job, crate::model::JobCreated, crate::model::Event,
@@ -49,9 +50,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         crate::health::model::Status, crate::health::model::HealthHistory,
         crate::health::model::CheckTimeline, crate::health::model::StatusPoint,
         crate::health::model::Readiness, crate::health::model::Liveness,
+        super::settings::SettingsDoc, super::settings::SettingsHistory, crate::db::settings::HistoryEntry,
+        crate::settings::layers::SettingView,
     )),
     tags(
-        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "health"), (name = "probes"),
+        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "health"), (name = "probes"), (name = "settings"),
     )
 )]
 pub struct ApiDoc;

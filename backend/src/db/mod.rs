@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod rows;
 pub mod runs;
 pub mod schema_check;
+pub mod settings;
 pub mod writer;
 
 use std::path::Path;

@@ -19,6 +19,7 @@ mod health;
 mod model_server;
 mod process;
 mod security;
+mod settings;
 mod stream;
 mod support;
 mod web;
