@@ -1,10 +1,12 @@
 //! Command-line flags and environment (the `JCA_WORKER_*` names) for `serve`, resolved into one
 //! [`Config`] that the rest of the worker reads.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, Parser, Subcommand};
 
 use crate::settings::{ApiSettings, CliSettings, Secret};
 
@@ -114,6 +116,49 @@ pub struct ServeArgs {
     /// Output a run may produce before it is stopped (`failed/output_limit`).
     #[arg(long, env = "JCA_WORKER_OUTPUT_LIMIT_BYTES_PER_RUN", default_value_t = 256 * 1024 * 1024)]
     pub output_limit_bytes_per_run: u64,
+    /// Validation mode of jobs that name none: `off`, `advisory` or `required`.
+    #[arg(
+        long,
+        env = "JCA_WORKER_DEFAULT_VALIDATION_MODE",
+        default_value = "required"
+    )]
+    pub default_validation_mode: String,
+    /// Diff guard: most files a run may change.
+    #[arg(long, env = "JCA_WORKER_DIFF_GUARD_MAX_FILES", default_value_t = 50)]
+    pub diff_guard_max_files: u32,
+    /// Diff guard: most lines a run may change.
+    #[arg(long, env = "JCA_WORKER_DIFF_GUARD_MAX_LINES", default_value_t = 2000)]
+    pub diff_guard_max_lines: u32,
+    /// Diff guard: paths (globs) no run may change (comma list).
+    #[arg(
+        long,
+        env = "JCA_WORKER_DIFF_GUARD_PROTECTED_PATHS",
+        value_delimiter = ','
+    )]
+    pub diff_guard_protected_paths: Vec<String>,
+    /// Days live stream events and raw output are kept after a run ends (0 = keep).
+    #[arg(long, env = "JCA_WORKER_RETENTION_EVENTS_DAYS", default_value_t = 30)]
+    pub retention_events_days: u32,
+    /// Days Ticket Audit records and stored diffs are kept (0 = keep).
+    #[arg(long, env = "JCA_WORKER_RETENTION_AUDIT_DAYS", default_value_t = 0)]
+    pub retention_audit_days: u32,
+    /// Days Code Audit evidence is kept (0 = keep).
+    #[arg(
+        long,
+        env = "JCA_WORKER_RETENTION_CODE_AUDIT_DAYS",
+        default_value_t = 0
+    )]
+    pub retention_code_audit_days: u32,
+    /// Most bytes of events kept over all runs (0 = no cap).
+    #[arg(
+        long,
+        env = "JCA_WORKER_RETENTION_EVENTS_MAX_BYTES",
+        default_value_t = 0
+    )]
+    pub retention_events_max_bytes: u64,
+    /// Compliance mode: audit and code-audit evidence is never pruned. Provisioned only.
+    #[arg(long, env = "JCA_WORKER_COMPLIANCE_MODE")]
+    pub compliance_mode: bool,
     #[command(flatten)]
     pub health: HealthArgs,
     #[command(flatten)]
@@ -385,6 +430,8 @@ pub enum ConfigError {
     DiskThresholds,
     #[error("--control-plane-url: {0}")]
     BadControlPlaneUrl(String),
+    #[error("--default-validation-mode: {0:?} is not off, advisory or required")]
+    BadValidationMode(String),
     #[error("{0}: {1}")]
     BadProviderSetting(&'static str, String),
 }
@@ -398,8 +445,8 @@ pub struct Config {
     pub name: String,
     pub executors: u16,
     pub allowed_commands: Vec<String>,
-    /// Whether `allowed_commands` came from a flag or the environment (then it is locked).
-    pub allowed_commands_provisioned: bool,
+    /// The runtime settings given by flag or environment (then they are locked), by name.
+    pub setting_sources: BTreeMap<String, Provisioned>,
     pub auth_token: Option<String>,
     pub public_hosts: Vec<String>,
     pub workspace_root: PathBuf,
@@ -414,6 +461,15 @@ pub struct Config {
     pub code_audit_interval_seconds: u64,
     pub keep_workspaces: bool,
     pub output_limit_bytes_per_run: u64,
+    pub default_validation_mode: String,
+    pub diff_guard_max_files: u32,
+    pub diff_guard_max_lines: u32,
+    pub diff_guard_protected_paths: Vec<String>,
+    pub retention_events_days: u32,
+    pub retention_audit_days: u32,
+    pub retention_code_audit_days: u32,
+    pub retention_events_max_bytes: u64,
+    pub compliance_mode: bool,
     /// `JCA_WORKER_GIT_TOKEN`: https credentials for git (never stored or printed).
     pub git_token: Option<String>,
     pub health: HealthConfig,
@@ -437,7 +493,6 @@ impl Config {
         if !args.host.is_loopback() && auth_token.is_none() {
             return Err(ConfigError::TokenRequired(args.host));
         }
-        let provisioned = args.allowed_commands.is_some();
         let allowed_commands = parse_allowed_commands(
             args.allowed_commands
                 .as_deref()
@@ -464,6 +519,17 @@ impl Config {
                 "--heartbeat-interval-seconds",
                 args.heartbeat_interval_seconds,
             ),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::ZeroSetting(name));
+            }
+        }
+        if !["off", "advisory", "required"].contains(&args.default_validation_mode.as_str()) {
+            return Err(ConfigError::BadValidationMode(args.default_validation_mode));
+        }
+        for (name, v) in [
+            ("--diff-guard-max-files", args.diff_guard_max_files),
+            ("--diff-guard-max-lines", args.diff_guard_max_lines),
         ] {
             if v == 0 {
                 return Err(ConfigError::ZeroSetting(name));
@@ -512,6 +578,21 @@ impl Config {
             code_audit_interval_seconds: args.code_audit_interval_seconds,
             keep_workspaces: args.keep_workspaces,
             output_limit_bytes_per_run: args.output_limit_bytes_per_run,
+            default_validation_mode: args.default_validation_mode,
+            diff_guard_max_files: args.diff_guard_max_files,
+            diff_guard_max_lines: args.diff_guard_max_lines,
+            diff_guard_protected_paths: args
+                .diff_guard_protected_paths
+                .into_iter()
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            retention_events_days: args.retention_events_days,
+            retention_audit_days: args.retention_audit_days,
+            retention_code_audit_days: args.retention_code_audit_days,
+            retention_events_max_bytes: args.retention_events_max_bytes,
+            compliance_mode: args.compliance_mode,
+            setting_sources: BTreeMap::new(),
             git_token: std::env::var("JCA_WORKER_GIT_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty()),
@@ -521,7 +602,6 @@ impl Config {
             name,
             executors: args.executors,
             allowed_commands,
-            allowed_commands_provisioned: provisioned,
             auth_token,
             public_hosts: args
                 .public_hosts
@@ -548,7 +628,7 @@ impl Config {
                 .split(',')
                 .map(str::to_owned)
                 .collect(),
-            allowed_commands_provisioned: false,
+            setting_sources: BTreeMap::new(),
             auth_token: None,
             public_hosts: Vec::new(),
             max_body_bytes: 1024 * 1024,
@@ -562,6 +642,15 @@ impl Config {
             code_audit_interval_seconds: 0,
             keep_workspaces: false,
             output_limit_bytes_per_run: 256 * 1024 * 1024,
+            default_validation_mode: "required".into(),
+            diff_guard_max_files: 50,
+            diff_guard_max_lines: 2000,
+            diff_guard_protected_paths: Vec::new(),
+            retention_events_days: 30,
+            retention_audit_days: 0,
+            retention_code_audit_days: 0,
+            retention_events_max_bytes: 0,
+            compliance_mode: false,
             git_token: None,
             health: HealthConfig::default(),
             claude_code: CliSettings {
@@ -714,6 +803,41 @@ fn api_settings(
     })
 }
 
+/// Where a provisioned runtime setting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provisioned {
+    Flag,
+    Env,
+}
+
+impl Provisioned {
+    /// The API's name for the source.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Flag => "flag",
+            Self::Env => "env",
+        }
+    }
+}
+
+/// The runtime settings among `serve`'s matches that were given by flag or environment (clap's
+/// argument ids are the settings' names).
+#[must_use]
+pub fn provisioned_settings(serve: &ArgMatches, names: &[&str]) -> BTreeMap<String, Provisioned> {
+    names
+        .iter()
+        .filter_map(|name| {
+            let source = match serve.value_source(name) {
+                Some(ValueSource::CommandLine) => Provisioned::Flag,
+                Some(ValueSource::EnvVariable) => Provisioned::Env,
+                _ => return None,
+            };
+            Some(((*name).to_owned(), source))
+        })
+        .collect()
+}
+
 /// Splits a comma-separated allowed-commands list; entries must be bare program names.
 pub fn parse_allowed_commands(list: &str) -> Result<Vec<String>, ConfigError> {
     let mut out = Vec::new();
@@ -754,6 +878,15 @@ mod tests {
             code_audit_interval_seconds: 300,
             keep_workspaces: false,
             output_limit_bytes_per_run: 1,
+            default_validation_mode: "required".into(),
+            diff_guard_max_files: 50,
+            diff_guard_max_lines: 2000,
+            diff_guard_protected_paths: Vec::new(),
+            retention_events_days: 30,
+            retention_audit_days: 0,
+            retention_code_audit_days: 0,
+            retention_events_max_bytes: 0,
+            compliance_mode: false,
             health: HealthArgs::default(),
             claude_code: ClaudeCodeArgs::default(),
             codex: CodexArgs {
@@ -811,6 +944,33 @@ mod tests {
             Config::from_args(bad),
             Err(ConfigError::ZeroSetting(_))
         ));
+    }
+
+    #[test]
+    fn settings_given_by_flag_are_provisioned() {
+        use clap::CommandFactory;
+        let m = Cli::command()
+            .try_get_matches_from([
+                "mergeloom-worker",
+                "serve",
+                "--max-repair-attempts",
+                "1",
+                "--keep-workspaces",
+            ])
+            .expect("matches");
+        let (_, serve) = m.subcommand().expect("serve");
+        let got = provisioned_settings(
+            serve,
+            &[
+                "max_repair_attempts",
+                "keep_workspaces",
+                "command_timeout_seconds",
+                "default_provider",
+            ],
+        );
+        assert_eq!(got.get("max_repair_attempts"), Some(&Provisioned::Flag));
+        assert_eq!(got.get("keep_workspaces"), Some(&Provisioned::Flag));
+        assert_eq!(got.len(), 2, "defaults are not provisioned: {got:?}");
     }
 
     #[test]

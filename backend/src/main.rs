@@ -1,11 +1,15 @@
 //! The `mergeloom-worker` binary: parses the command line and runs a subcommand. Nothing else.
 
-use clap::Parser;
-use mergeloom_worker::config::{Cli, Command, Config};
+use clap::{CommandFactory, FromArgMatches};
+use mergeloom_worker::config::{self, Cli, Command, Config};
 use mergeloom_worker::server;
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     match cli.command {
         Command::SeedRun(args) => {
             match mergeloom_worker::seed::seed_run(&args.data_dir, args.events) {
@@ -35,7 +39,15 @@ fn main() -> std::process::ExitCode {
                 .with_writer(std::io::stderr)
                 .init();
             let config = match Config::from_args(args) {
-                Ok(c) => c,
+                Ok(mut c) => {
+                    if let Some(("serve", serve)) = matches.subcommand() {
+                        c.setting_sources = config::provisioned_settings(
+                            serve,
+                            &mergeloom_worker::settings::registry::NAMES,
+                        );
+                    }
+                    c
+                }
                 Err(e) => {
                     eprintln!("mergeloom-worker: {e}");
                     return std::process::ExitCode::from(2);

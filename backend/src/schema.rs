@@ -250,6 +250,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    settings (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    settings_history (id) {
+        id -> Integer,
+        changed_at -> Text,
+        name -> Text,
+        old_value -> Text,
+        new_value -> Text,
+        who -> Text,
+    }
+}
+
+diesel::table! {
     stages (id) {
         id -> Integer,
         run_id -> Text,
@@ -301,5 +320,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     run_artifacts,
     run_states,
     runs,
+    settings,
+    settings_history,
     stages,
 );

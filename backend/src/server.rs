@@ -158,7 +158,10 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             "closed runs left running by a previous process"
         );
     }
-    let settings = SharedSettings::new(RuntimeSettings::from_config(&config));
+    let mut runtime = RuntimeSettings::from_config(&config);
+    let stored = crate::db::settings::load(&db).await?;
+    crate::settings::layers::apply_stored(&mut runtime, &stored, &config.setting_sources);
+    let settings = SharedSettings::new(runtime);
     let config = Arc::new(config);
     // Stored provider settings apply before any executor can start a run.
     let providers =

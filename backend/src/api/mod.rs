@@ -20,6 +20,7 @@ pub mod providers;
 pub mod runs;
 pub mod samples;
 pub mod session;
+pub mod settings;
 pub mod stream;
 pub mod worker;
 
@@ -65,6 +66,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(health::configure)
             .configure(providers::configure)
             .configure(samples::configure)
+            .configure(settings::configure)
             .configure(audit::configure)
             .configure(code_audit::configure)
             .configure(openapi::configure)

@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::code_audit_export::export_code_audit,
         super::health::get_health, super::health::get_history, super::metrics::metrics,
         super::providers::list_providers, super::providers::put_provider, super::providers::check_provider,
+        super::settings::get_settings, super::settings::put_settings, super::settings::get_history,
     ),
     components(schemas(
         crate::model::Run, crate::model::Job, crate::model::JobCreated, crate::model::Event,
@@ -53,9 +54,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::providers::ProviderList, super::providers::ProviderUpdate,
         crate::providers::config::ProviderItem, crate::providers::config::ProviderSource,
         crate::providers::Readiness, crate::providers::Check, crate::providers::ReadyStatus,
+        super::settings::SettingsDoc, super::settings::SettingsHistory, crate::db::settings::HistoryEntry,
+        crate::settings::layers::SettingView,
     )),
     tags(
-        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "health"), (name = "probes"), (name = "providers"),
+        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "health"), (name = "probes"), (name = "providers"), (name = "settings"),
     )
 )]
 pub struct ApiDoc;

@@ -14,6 +14,7 @@ pub mod providers;
 pub mod rows;
 pub mod runs;
 pub mod schema_check;
+pub mod settings;
 pub mod writer;
 
 use std::path::Path;

@@ -23,6 +23,16 @@ pub fn session_value(token: &str) -> String {
     hex::encode(h.finalize())
 }
 
+/// A short, stable id for a token (for records such as the settings history); it cannot be turned
+/// back into the token.
+#[must_use]
+pub fn token_id(token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"mergeloom-token-id-v1:");
+    h.update(token.as_bytes());
+    format!("token:{}", &hex::encode(h.finalize())[..12])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

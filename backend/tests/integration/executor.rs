@@ -192,7 +192,7 @@ pub(crate) fn is_terminal(status: &str) -> bool {
 }
 
 impl Api {
-    fn new(base: String) -> Self {
+    pub(crate) fn new(base: String) -> Self {
         let http = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(60))
@@ -386,14 +386,19 @@ impl Worker {
 }
 
 /// The worker binary as a child process.
-struct Bin {
-    child: tokio::process::Child,
-    api: Api,
+pub(crate) struct Bin {
+    pub(crate) child: tokio::process::Child,
+    pub(crate) api: Api,
 }
 
 /// Starts `mergeloom-worker serve --port 0 --data-dir <data> --executors 1 <extra>` with `envs`
 /// (and no `JCA_WORKER_*` inherited), stderr appended to `log`; waits for its address.
-async fn spawn_bin(data: &Path, extra: &[&str], envs: &[(&str, &str)], log: &Path) -> Bin {
+pub(crate) async fn spawn_bin(
+    data: &Path,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+    log: &Path,
+) -> Bin {
     let stderr = fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -20,6 +20,7 @@ mod model_server;
 mod process;
 mod providers;
 mod security;
+mod settings;
 mod stream;
 mod support;
 mod web;

@@ -548,6 +548,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_settings"];
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stream": {
         parameters: {
             query?: never;
@@ -1076,6 +1108,18 @@ export interface components {
             status: components["schemas"]["Status"];
             worker: components["schemas"]["WorkerHealth"];
         };
+        /** @description One entry of the settings history. */
+        HistoryEntry: {
+            /** @description When the change was made (RFC 3339). */
+            changed_at: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            new_value: Record<string, never>;
+            old_value: Record<string, never>;
+            /** @description The token id of the caller, or `loopback` for a worker without a token. */
+            who: string;
+        };
         /** @description One point of the current-vs-touched chart (after a successful reconciliation). */
         HistoryPoint: {
             at: string;
@@ -1340,6 +1384,26 @@ export interface components {
         /** @description `POST /api/v1/session` body. */
         SessionRequest: {
             token: string;
+        };
+        /** @description One setting as the API shows it. */
+        SettingView: {
+            default: Record<string, never>;
+            description: string;
+            /** @description Locked settings cannot be changed from the UI or API. */
+            locked: boolean;
+            /** @description `default`, `ui`, `env` or `flag`. */
+            source: string;
+            unit?: string | null;
+            value: Record<string, never>;
+        };
+        /** @description Every runtime setting by name. */
+        SettingsDoc: {
+            settings: Record<string, never>;
+        };
+        /** @description A page of the settings history, newest first. */
+        SettingsHistory: {
+            items: components["schemas"]["HistoryEntry"][];
+            next_cursor?: string | null;
         };
         Stage: {
             /** Format: int32 */
@@ -2832,6 +2896,89 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsDoc"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description {"<name>": value, …}: partial and atomic */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsDoc"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_history: {
+        parameters: {
+            query?: {
+                /** @description 1–500, default 50 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsHistory"];
+                };
             };
         };
     };

@@ -1,5 +1,9 @@
-//! Runtime settings that components read when a run starts or a request arrives. They come from
-//! flags/environment and defaults; a UI-managed, persisted layer arrives with the settings page.
+//! Runtime settings that components read when a run starts or a request arrives. Each comes from
+//! its default, a flag or the environment (then it is locked), or the UI (stored in SQLite and
+//! applied at start); [`registry`] names, describes and validates them.
+
+pub mod layers;
+pub mod registry;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -69,6 +73,11 @@ pub struct RuntimeSettings {
     pub diff_guard_max_files: u32,
     pub diff_guard_max_lines: u32,
     pub diff_guard_protected_paths: Vec<String>,
+    pub retention_events_days: u32,
+    pub retention_audit_days: u32,
+    pub retention_code_audit_days: u32,
+    pub retention_events_max_bytes: u64,
+    pub compliance_mode: bool,
     /// The command provider's command (`--command-provider`), split into argv.
     pub command_provider: Option<Vec<String>>,
     pub claude_code: CliSettings,
@@ -83,7 +92,7 @@ impl RuntimeSettings {
     pub fn from_config(config: &Config) -> Self {
         Self {
             allowed_commands: config.allowed_commands.clone(),
-            default_validation_mode: "required".into(),
+            default_validation_mode: config.default_validation_mode.clone(),
             default_provider: config.default_provider.clone(),
             max_repair_attempts: config.max_repair_attempts,
             command_timeout_seconds: config.command_timeout_seconds,
@@ -91,9 +100,14 @@ impl RuntimeSettings {
             heartbeat_interval_seconds: config.heartbeat_interval_seconds,
             keep_workspaces: config.keep_workspaces,
             output_limit_bytes_per_run: config.output_limit_bytes_per_run,
-            diff_guard_max_files: 50,
-            diff_guard_max_lines: 2000,
-            diff_guard_protected_paths: Vec::new(),
+            diff_guard_max_files: config.diff_guard_max_files,
+            diff_guard_max_lines: config.diff_guard_max_lines,
+            diff_guard_protected_paths: config.diff_guard_protected_paths.clone(),
+            retention_events_days: config.retention_events_days,
+            retention_audit_days: config.retention_audit_days,
+            retention_code_audit_days: config.retention_code_audit_days,
+            retention_events_max_bytes: config.retention_events_max_bytes,
+            compliance_mode: config.compliance_mode,
             command_provider: config.command_provider.clone(),
             claude_code: config.claude_code.clone(),
             codex: config.codex.clone(),
@@ -106,12 +120,20 @@ impl RuntimeSettings {
 
 /// Shared, swappable settings.
 #[derive(Debug, Clone)]
-pub struct SharedSettings(Arc<RwLock<RuntimeSettings>>);
+pub struct SharedSettings(Arc<RwLock<RuntimeSettings>>, Arc<tokio::sync::Mutex<()>>);
 
 impl SharedSettings {
     #[must_use]
     pub fn new(s: RuntimeSettings) -> Self {
-        Self(Arc::new(RwLock::new(s)))
+        Self(
+            Arc::new(RwLock::new(s)),
+            Arc::new(tokio::sync::Mutex::new(())),
+        )
+    }
+
+    /// Serializes edits that read the current values, store the change and then apply it.
+    pub async fn edit_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.1.lock().await
     }
 
     /// A snapshot of the current settings.

@@ -1,0 +1,2 @@
+DROP TABLE settings_history;
+DROP TABLE settings;
