@@ -355,11 +355,11 @@ impl Engine<'_> {
         let last_commit = last.clone();
         if let Some(l) = &last {
             for e in late {
-                self.activate_between(e, &e.origin, l, l, false)?;
+                self.activate_between(e, l, false)?;
                 self.stats.activated_by_ancestry += 1;
             }
             for e in off_branch.iter().filter(|e| !e.content_checked) {
-                if self.activate_between(e, &e.origin, l, l, true)? {
+                if self.activate_between(e, l, true)? {
                     self.stats.activated_by_content += 1;
                 }
                 checked.push(e.id.clone());
@@ -419,7 +419,7 @@ impl Engine<'_> {
                         .segs
                         .iter()
                         .any(|s| s.evidence_id == e.id && touched.contains(s.path.as_str()));
-                    if hits && self.activate_between(e, &e.origin, &c.id, &c.id, true)? {
+                    if hits && self.activate_between(e, &c.id, true)? {
                         self.stats.activated_by_content += 1;
                         index = self.path_index();
                     } else {
@@ -541,7 +541,7 @@ impl Engine<'_> {
             .unwrap_or_default();
         let (Some(main), Some(side)) = (parents.first().cloned(), parents.get(1).cloned()) else {
             for e in group {
-                self.activate_between(e, &e.origin, merge, merge, false)?;
+                self.activate_between(e, merge, false)?;
             }
             return Ok(());
         };
@@ -552,7 +552,7 @@ impl Engine<'_> {
             .copied()
             .partition(|e| on_side.contains(e.origin.as_str()));
         for e in direct {
-            self.activate_between(e, &e.origin, merge, merge, false)?;
+            self.activate_between(e, merge, false)?;
         }
         if walked.is_empty() {
             return Ok(());
@@ -623,14 +623,12 @@ impl Engine<'_> {
         }
     }
 
-    /// Maps the pending segments of `e` from `from` to `to` by one two-point diff. With
+    /// Maps the pending segments of `e` from its origin to `at` by one two-point diff. With
     /// `need_content`, only when at least half of its lines are found unchanged (a squash or
     /// rebase of the run's work); returns whether the evidence was activated.
     fn activate_between(
         &mut self,
         e: &Evidence,
-        from: &str,
-        to: &str,
         at: &str,
         need_content: bool,
     ) -> Result<bool, GitError> {
@@ -642,7 +640,7 @@ impl Engine<'_> {
         if idx.is_empty() {
             return Ok(false);
         }
-        let changes = self.repo.diff_tree(from, to)?;
+        let changes = self.repo.diff_tree(&e.origin, at)?;
         let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
         for i in &idx {
             by_path
