@@ -271,11 +271,47 @@ struct Engine<'a> {
     /// This commit's diffs already computed (new path → new blob and hunks), reused when
     /// looking for moved blocks.
     diffed: HashMap<String, (Vec<u8>, Vec<Hunk>)>,
+    /// Every commit of this reconciliation's range with its changes (one `git log`).
+    log: HashMap<String, git::WalkCommit>,
+    /// For each commit of the range, the index of the first tracked-branch commit containing it.
+    claimed: HashMap<String, usize>,
 }
 
 /// A key for three consecutive lines (moved blocks are ≥ 3 lines).
 fn window_key(h: &[u64]) -> u64 {
     h[0] ^ h[1].rotate_left(21) ^ h[2].rotate_left(42)
+}
+
+/// For every commit of `graph` (commit → parents), the index of the first commit of the
+/// first-parent `chain` that contains it: chain commits in order, each claiming itself and what
+/// its other parents reach that no earlier chain commit claimed (the first claims everything it
+/// reaches). One pass over the graph instead of an ancestry query per evidence.
+fn first_containing<'a>(
+    chain: &[&'a str],
+    graph: &'a HashMap<String, Vec<String>>,
+) -> HashMap<&'a str, usize> {
+    let mut claimed: HashMap<&'a str, usize> = HashMap::new();
+    let mut stack: Vec<&'a str> = Vec::new();
+    for (i, c) in chain.iter().enumerate() {
+        if claimed.contains_key(c) {
+            continue;
+        }
+        claimed.insert(c, i);
+        let parents = graph.get(*c).map_or(&[][..], Vec::as_slice);
+        let skip = usize::from(i > 0);
+        stack.extend(parents.iter().skip(skip).map(String::as_str));
+        while let Some(p) = stack.pop() {
+            let Some((id, grand)) = graph.get_key_value(p) else {
+                continue; // outside the walked range
+            };
+            if claimed.contains_key(id.as_str()) {
+                continue;
+            }
+            claimed.insert(id.as_str(), i);
+            stack.extend(grand.iter().map(String::as_str));
+        }
+    }
+    claimed
 }
 
 /// Reconciles `input` to its tip. Errors are git failures (the caller records them).
@@ -286,6 +322,8 @@ pub fn reconcile(repo: &Repo, input: Input) -> Result<Outcome, GitError> {
         segs: input.segments,
         stats: Stats::default(),
         diffed: HashMap::new(),
+        log: HashMap::new(),
+        claimed: HashMap::new(),
     };
     engine.run(
         input.last_commit,
@@ -330,13 +368,13 @@ impl Engine<'_> {
         let mut checked = Vec::new();
         // Everything the tip reaches that the last reconciled commit does not, in one rev-list;
         // origins and their parents come from the object reader (no process per evidence).
-        let reach = self.repo.reachable(tip, last.as_deref())?;
+        let graph = self.repo.reachable(tip, last.as_deref())?;
         for id in pending {
             let Some(e) = evidence.get(id) else { continue };
             let Some((origin, parents)) = self.blobs.commit(&e.origin)? else {
                 continue; // not fetched (yet): stays pending
             };
-            if reach.contains(&origin) {
+            if graph.contains_key(&origin) {
                 if last.is_none() {
                     bounds.push(parents.first().cloned());
                 }
@@ -379,21 +417,34 @@ impl Engine<'_> {
                     .collect()
             }
         };
-        let walk = git::walk(self.repo, tip, &exclude)?;
+        self.log = git::log_all(self.repo, tip, &exclude)?;
+        let walk: Vec<git::WalkCommit> = git::first_parent_chain(&self.log, tip)
+            .into_iter()
+            .cloned()
+            .collect();
         // Lines of code are counted by git on the other core while the walk is mapped.
         let loc_from = last.clone().unwrap_or_else(|| git::EMPTY_TREE.to_owned());
         let loc = git::loc_delta_start(self.repo, &loc_from, tip)?;
         let chain: Vec<&str> = walk.iter().map(|c| c.id.as_str()).collect();
         let mut starts: HashMap<usize, Vec<&Evidence>> = HashMap::new();
+        self.claimed = first_containing(&chain, &graph)
+            .into_iter()
+            .map(|(c, i)| (c.to_owned(), i))
+            .collect();
         for e in on_branch {
-            if let Some(i) = self.first_containing(&chain, &e.origin)? {
-                starts.entry(i).or_default().push(e);
+            if let Some(i) = self.claimed.get(e.origin.as_str()) {
+                starts.entry(*i).or_default().push(e);
             }
         }
         let mut waiting_content: Vec<&Evidence> = off_branch.clone();
         let mut index = self.path_index();
         for (i, c) in walk.iter().enumerate() {
             self.stats.commits += 1;
+            // git reads this commit's and the next one's files while this one is mapped.
+            self.prefetch(&c.changes, &index)?;
+            if let Some(next) = walk.get(i + 1) {
+                self.prefetch(&next.changes, &index)?;
+            }
             self.apply_commit(&c.id, &c.changes, &mut index)?;
             if let Some(es) = starts.get(&i) {
                 let mut merged: Vec<&Evidence> = Vec::new();
@@ -406,7 +457,7 @@ impl Engine<'_> {
                     self.stats.activated_by_ancestry += 1;
                 }
                 if !merged.is_empty() {
-                    self.activate_merged(&merged, &c.id)?;
+                    self.activate_merged(&merged, &c.id, i)?;
                     index = self.path_index();
                 }
             }
@@ -455,24 +506,6 @@ impl Engine<'_> {
             Err(GitError::Failed { .. }) => Ok(None),
             Err(e) => Err(e),
         }
-    }
-
-    /// The first commit of the first-parent chain that contains `origin` (binary search: each
-    /// chain commit contains the ones before it).
-    fn first_containing(&self, chain: &[&str], origin: &str) -> Result<Option<usize>, GitError> {
-        if let Some(i) = chain.iter().position(|c| *c == origin) {
-            return Ok(Some(i));
-        }
-        let (mut lo, mut hi) = (0usize, chain.len());
-        while lo < hi {
-            let mid = usize::midpoint(lo, hi);
-            if self.repo.is_ancestor(origin, chain[mid])? {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        Ok((lo < chain.len()).then_some(lo))
     }
 
     /// Located segments by path.
@@ -533,19 +566,38 @@ impl Engine<'_> {
     /// was made, so later side commits map it as blame would), then everything is mapped from the
     /// side tip into the merge in one pass. Evidence not on that side chain is mapped from its
     /// origin directly.
-    fn activate_merged(&mut self, group: &[&Evidence], merge: &str) -> Result<(), GitError> {
+    fn activate_merged(
+        &mut self,
+        group: &[&Evidence],
+        merge: &str,
+        at: usize,
+    ) -> Result<(), GitError> {
         let parents = self
             .blobs
             .commit(merge)?
             .map(|(_, p)| p)
             .unwrap_or_default();
-        let (Some(main), Some(side)) = (parents.first().cloned(), parents.get(1).cloned()) else {
+        let (Some(_), Some(side)) = (parents.first(), parents.get(1).cloned()) else {
             for e in group {
                 self.activate_between(e, merge, false)?;
             }
             return Ok(());
         };
-        let side_walk = git::walk(self.repo, &side, &[main])?;
+        // The side branch's first-parent chain down to what the tracked branch already held
+        // (commits no earlier tracked commit contains), from the reconciliation's one log.
+        let mut side_walk: Vec<git::WalkCommit> = Vec::new();
+        let mut cursor = Some(side.clone());
+        while let Some(c) = cursor.take() {
+            if self.claimed.get(&c) != Some(&at) {
+                break;
+            }
+            let Some(commit) = self.log.get(&c) else {
+                break;
+            };
+            cursor.clone_from(&commit.parent);
+            side_walk.push(commit.clone());
+        }
+        side_walk.reverse();
         let on_side: HashSet<&str> = side_walk.iter().map(|c| c.id.as_str()).collect();
         let (walked, direct): (Vec<&Evidence>, Vec<&Evidence>) = group
             .iter()
@@ -735,6 +787,27 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// Asks git ahead for the blobs `changes` will need to map the segments of `index`.
+    fn prefetch(
+        &mut self,
+        changes: &[Change],
+        index: &HashMap<String, Vec<usize>>,
+    ) -> Result<(), GitError> {
+        let ids = changes
+            .iter()
+            .filter(|ch| ch.status != 'A' && ch.regular && index.contains_key(&ch.old_path))
+            .flat_map(|ch| {
+                let new = if ch.status == 'D' {
+                    None
+                } else {
+                    ch.new_blob.as_deref()
+                };
+                [ch.old_blob.as_deref(), new]
+            })
+            .flatten();
+        self.blobs.prefetch(ids)
+    }
+
     fn blob(&mut self, id: Option<&str>) -> Result<Option<Vec<u8>>, GitError> {
         match id {
             Some(id) => self.blobs.get(id),
@@ -783,7 +856,8 @@ impl Engine<'_> {
             self.diffed
                 .insert(ch.new_path.clone(), (new.clone(), hunks.clone()));
         }
-        let old_lines = lines::split(&old);
+        // Split on first use (only removed lines need them).
+        let mut old_lines: Option<Vec<&[u8]>> = None;
         // Built on first use: the hashes of pieces that split off a segment.
         let mut new_index: Option<lines::LineIndex> = None;
         for &i in segs {
@@ -817,7 +891,10 @@ impl Engine<'_> {
                         };
                         p.commit = commit.to_owned();
                         let from = (seg.start - 1 + off) as usize;
-                        let block = old_lines.get(from..from + len as usize).unwrap_or(&[]);
+                        let block = old_lines
+                            .get_or_insert_with(|| lines::split(&old))
+                            .get(from..from + len as usize)
+                            .unwrap_or(&[]);
                         p.content_hash = Some(lines::content_hash(block));
                         if track_moves && len >= 3 && block.len() == len as usize {
                             removed.push(Removed {

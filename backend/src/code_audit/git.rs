@@ -2,10 +2,13 @@
 //! (hooks and fsmonitor off, no prompts, credentials only for fetch), blobs read through one
 //! long-lived `git cat-file --batch`, and the first-parent walk read from one `git log` stream.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::collections::HashMap;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+pub use super::blobs::Blobs;
 
 /// A git failure in Code Audit.
 #[derive(Debug, thiserror::Error)]
@@ -126,21 +129,25 @@ impl Repo {
         }
     }
 
-    /// Commits reachable from `tip` and not from `not` (`git rev-list`).
+    /// Commits reachable from `tip` and not from `not`, each with its parents (one
+    /// `git rev-list --parents`): the commit graph the engine answers ancestry questions from.
     pub fn reachable(
         &self,
         tip: &str,
         not: Option<&str>,
-    ) -> Result<std::collections::HashSet<String>, GitError> {
+    ) -> Result<std::collections::HashMap<String, Vec<String>>, GitError> {
         let exclude = not.map(|n| format!("^{n}"));
-        let mut args = vec!["rev-list", tip];
+        let mut args = vec!["rev-list", "--parents", tip];
         if let Some(x) = &exclude {
             args.push(x);
         }
         let out = self.run(&args)?;
         Ok(String::from_utf8_lossy(&out)
             .lines()
-            .map(str::to_owned)
+            .filter_map(|line| {
+                let mut ids = line.split_whitespace().map(str::to_owned);
+                ids.next().map(|c| (c, ids.collect()))
+            })
             .collect())
     }
 
@@ -210,26 +217,13 @@ impl Repo {
 
     /// Starts a blob reader.
     pub fn blobs(&self) -> Result<Blobs, GitError> {
-        let mut child = self
+        let child = self
             .command(&["cat-file", "--batch"], false)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?;
-        let stdin = child
-            .stdin
-            .take()
-            .ok_or_else(|| GitError::Parse("no stdin".into()))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| GitError::Parse("no stdout".into()))?;
-        Ok(Blobs {
-            child,
-            stdin,
-            stdout: BufReader::with_capacity(1 << 16, stdout),
-            bytes_read: 0,
-        })
+        Blobs::start(child)
     }
 
     /// The raw changes between two commits (`git diff-tree -r -M`).
@@ -304,9 +298,14 @@ pub struct WalkCommit {
     pub changes: Vec<Change>,
 }
 
-/// The first-parent commits reachable from `tip` and not from `exclude`, oldest first, each with
-/// its raw changes (renames detected), from one `git log` run.
-pub fn walk(repo: &Repo, tip: &str, exclude: &[String]) -> Result<Vec<WalkCommit>, GitError> {
+/// Every commit reachable from `tip` and not from `exclude`, by id, each with its raw changes
+/// against its first parent (renames detected), from one `git log` run: the tracked branch's
+/// first-parent chain and the side branches its merges brought in.
+pub fn log_all(
+    repo: &Repo,
+    tip: &str,
+    exclude: &[String],
+) -> Result<HashMap<String, WalkCommit>, GitError> {
     let mut stdin = Vec::new();
     for e in exclude {
         stdin.extend_from_slice(format!("^{e}\n").as_bytes());
@@ -314,7 +313,6 @@ pub fn walk(repo: &Repo, tip: &str, exclude: &[String]) -> Result<Vec<WalkCommit
     let out = repo.run_input(
         &[
             "log",
-            "--first-parent",
             "--diff-merges=first-parent",
             "-M",
             "--raw",
@@ -324,13 +322,32 @@ pub fn walk(repo: &Repo, tip: &str, exclude: &[String]) -> Result<Vec<WalkCommit
             "--no-ext-diff",
             "--no-textconv",
             "--format=%x01%H %P",
-            "--reverse",
             tip,
             "--stdin",
         ],
         Some(&stdin),
     )?;
-    parse_walk(&out)
+    Ok(parse_walk(&out)?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect())
+}
+
+/// The first-parent chain of `log` ending at `tip`, oldest first (it stops where the log's
+/// range does).
+#[must_use]
+pub fn first_parent_chain<'a>(
+    log: &'a HashMap<String, WalkCommit>,
+    tip: &str,
+) -> Vec<&'a WalkCommit> {
+    let mut chain = Vec::new();
+    let mut at = log.get(tip);
+    while let Some(c) = at {
+        chain.push(c);
+        at = c.parent.as_deref().and_then(|p| log.get(p));
+    }
+    chain.reverse();
+    chain
 }
 
 fn parse_walk(out: &[u8]) -> Result<Vec<WalkCommit>, GitError> {
@@ -426,82 +443,6 @@ impl LocDelta {
                 Some(added - removed)
             })
             .sum())
-    }
-}
-
-/// A long-lived `git cat-file --batch`.
-pub struct Blobs {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    /// Bytes of blob content read so far (for throughput figures).
-    pub bytes_read: u64,
-}
-
-impl Blobs {
-    /// Reads a blob by id or `<commit>:<path>`; `None` when it does not exist or is no blob.
-    pub fn get(&mut self, spec: &str) -> Result<Option<Vec<u8>>, GitError> {
-        Ok(self
-            .object(spec)?
-            .and_then(|(_, kind, data)| (kind == "blob").then_some(data)))
-    }
-
-    /// A commit's full id and parents; `None` when there is no such commit.
-    pub fn commit(&mut self, rev: &str) -> Result<Option<(String, Vec<String>)>, GitError> {
-        if rev.starts_with('-') {
-            return Ok(None);
-        }
-        let Some((id, kind, data)) = self.object(&format!("{rev}^{{commit}}"))? else {
-            return Ok(None);
-        };
-        if kind != "commit" {
-            return Ok(None);
-        }
-        let text = String::from_utf8_lossy(&data);
-        let parents = text
-            .lines()
-            .take_while(|l| !l.is_empty())
-            .filter_map(|l| l.strip_prefix("parent "))
-            .map(str::to_owned)
-            .collect();
-        Ok(Some((id, parents)))
-    }
-
-    /// Reads any object: `(id, type, content)`.
-    fn object(&mut self, spec: &str) -> Result<Option<(String, String, Vec<u8>)>, GitError> {
-        if spec.contains('\n') {
-            return Ok(None);
-        }
-        self.stdin.write_all(spec.as_bytes())?;
-        self.stdin.write_all(b"\n")?;
-        self.stdin.flush()?;
-        let mut header = String::new();
-        self.stdout.read_line(&mut header)?;
-        let header = header.trim_end();
-        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
-            return Ok(None);
-        }
-        let size: usize = header
-            .rsplit(' ')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| GitError::Parse(format!("cat-file header {header:?}")))?;
-        let mut data = vec![0; size + 1];
-        self.stdout.read_exact(&mut data)?;
-        data.truncate(size);
-        let mut f = header.split(' ');
-        let (id, kind) = (f.next().unwrap_or_default(), f.next().unwrap_or_default());
-        if kind == "blob" {
-            self.bytes_read += size as u64;
-        }
-        Ok(Some((id.to_owned(), kind.to_owned(), data)))
-    }
-}
-
-impl Drop for Blobs {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -6,6 +6,7 @@
 //! The service runs one reconciliation at a time, from a queue fed by publishes, a timer,
 //! posted evidence and `POST …/reconcile`; each job is recorded with its counts and duration.
 
+pub mod blobs;
 pub mod capture;
 pub mod engine;
 pub mod export;

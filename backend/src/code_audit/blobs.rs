@@ -1,0 +1,307 @@
+//! The object reader of a reconciliation: one long-lived `git cat-file --batch`, pipelined.
+//!
+//! Requests are written ahead ([`Blobs::prefetch`]) and a reader thread drains git's answers
+//! as they come, so git inflates the next files on the other core while the engine diffs the
+//! current ones. Answers arrive in request order; whatever was read ahead waits in a small
+//! cache by object id (a file's new side in one commit is its old side in the next commit that
+//! changes it, so most versions are read once).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin};
+use std::sync::mpsc::{Receiver, channel};
+use std::thread::JoinHandle;
+
+use super::git::GitError;
+
+/// One answer of `cat-file --batch`.
+enum Answer {
+    Found {
+        id: String,
+        kind: String,
+        data: Vec<u8>,
+    },
+    Missing,
+}
+
+/// A long-lived, pipelined `git cat-file --batch`.
+pub struct Blobs {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    answers: Receiver<Result<Answer, String>>,
+    reader: Option<JoinHandle<()>>,
+    /// Requests written and not answered yet, oldest first.
+    inflight: VecDeque<String>,
+    requested: HashSet<String>,
+    cache: BlobCache,
+    /// Bytes of blob content read from git so far (for throughput figures).
+    pub bytes_read: u64,
+}
+
+impl Blobs {
+    /// Takes over a spawned `git cat-file --batch` (stdin and stdout piped).
+    pub(super) fn start(mut child: Child) -> Result<Self, GitError> {
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| GitError::Parse("no stdin".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| GitError::Parse("no stdout".into()))?;
+        let (tx, answers) = channel();
+        let reader = std::thread::Builder::new()
+            .name("cat-file-reader".into())
+            .spawn(move || {
+                let mut out = BufReader::with_capacity(1 << 16, stdout);
+                loop {
+                    match read_answer(&mut out) {
+                        Ok(Some(a)) => {
+                            if tx.send(Ok(a)).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(None) => return,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+            })?;
+        Ok(Self {
+            child,
+            stdin: Some(stdin),
+            answers,
+            reader: Some(reader),
+            inflight: VecDeque::new(),
+            requested: HashSet::new(),
+            cache: BlobCache::default(),
+            bytes_read: 0,
+        })
+    }
+
+    /// Asks git for these objects now (full ids only; the ones cached or asked for already are
+    /// skipped), without waiting for them.
+    pub fn prefetch<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) -> Result<(), GitError> {
+        let mut wrote = false;
+        for id in ids {
+            if is_object_id(id) && !self.cache.has(id) && !self.requested.contains(id) {
+                self.request(id)?;
+                wrote = true;
+            }
+        }
+        if wrote {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Reads a blob by id or `<commit>:<path>`; `None` when it does not exist or is no blob.
+    pub fn get(&mut self, spec: &str) -> Result<Option<Vec<u8>>, GitError> {
+        if let Some(data) = self.cache.get(spec) {
+            return Ok(Some(data));
+        }
+        Ok(self
+            .object(spec)?
+            .and_then(|(_, kind, data)| (kind == "blob").then_some(data)))
+    }
+
+    /// A commit's full id and parents; `None` when there is no such commit.
+    pub fn commit(&mut self, rev: &str) -> Result<Option<(String, Vec<String>)>, GitError> {
+        if rev.starts_with('-') {
+            return Ok(None);
+        }
+        let Some((id, kind, data)) = self.object(&format!("{rev}^{{commit}}"))? else {
+            return Ok(None);
+        };
+        if kind != "commit" {
+            return Ok(None);
+        }
+        let text = String::from_utf8_lossy(&data);
+        let parents = text
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.strip_prefix("parent "))
+            .map(str::to_owned)
+            .collect();
+        Ok(Some((id, parents)))
+    }
+
+    fn request(&mut self, spec: &str) -> Result<(), GitError> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| GitError::Parse("cat-file closed".into()))?;
+        stdin.write_all(spec.as_bytes())?;
+        stdin.write_all(b"\n")?;
+        self.inflight.push_back(spec.to_owned());
+        self.requested.insert(spec.to_owned());
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), GitError> {
+        if let Some(stdin) = self.stdin.as_mut() {
+            stdin.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Reads any object: `(id, type, content)`. Answers to earlier requests that arrive first
+    /// are kept in the cache.
+    fn object(&mut self, spec: &str) -> Result<Option<(String, String, Vec<u8>)>, GitError> {
+        if spec.contains('\n') || spec.is_empty() {
+            return Ok(None);
+        }
+        if !self.requested.contains(spec) {
+            self.request(spec)?;
+        }
+        self.flush()?;
+        loop {
+            let answer = self
+                .answers
+                .recv()
+                .map_err(|_| GitError::Parse("cat-file ended early".into()))?
+                .map_err(GitError::Parse)?;
+            let asked = self
+                .inflight
+                .pop_front()
+                .ok_or_else(|| GitError::Parse("cat-file answered nothing asked".into()))?;
+            self.requested.remove(&asked);
+            let found = match answer {
+                Answer::Found { id, kind, data } => {
+                    if kind == "blob" {
+                        self.bytes_read += data.len() as u64;
+                    }
+                    Some((id, kind, data))
+                }
+                Answer::Missing => None,
+            };
+            if asked == spec {
+                return Ok(found);
+            }
+            if let Some((_, kind, data)) = &found
+                && kind == "blob"
+                && is_object_id(&asked)
+            {
+                self.cache.put(&asked, data);
+            }
+        }
+    }
+}
+
+/// One answer from git's stdout; `None` at the end.
+fn read_answer(out: &mut impl BufRead) -> Result<Option<Answer>, String> {
+    let mut header = String::new();
+    if out.read_line(&mut header).map_err(|e| e.to_string())? == 0 {
+        return Ok(None);
+    }
+    let header = header.trim_end();
+    if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+        return Ok(Some(Answer::Missing));
+    }
+    let mut f = header.split(' ');
+    let (id, kind, size) = (f.next(), f.next(), f.next().and_then(|s| s.parse().ok()));
+    let (Some(id), Some(kind), Some(size)) = (id, kind, size) else {
+        return Err(format!("cat-file header {header:?}"));
+    };
+    let size: usize = size;
+    let mut data = vec![0; size + 1];
+    out.read_exact(&mut data).map_err(|e| e.to_string())?;
+    data.truncate(size);
+    Ok(Some(Answer::Found {
+        id: id.to_owned(),
+        kind: kind.to_owned(),
+        data,
+    }))
+}
+
+impl Drop for Blobs {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+    }
+}
+
+/// Blobs read recently, by id, within a byte budget (oldest out first).
+#[derive(Default)]
+struct BlobCache {
+    blobs: HashMap<String, Vec<u8>>,
+    order: VecDeque<String>,
+    bytes: usize,
+}
+
+impl BlobCache {
+    /// Bytes kept at most.
+    const BUDGET: usize = 64 << 20;
+
+    fn has(&self, id: &str) -> bool {
+        self.blobs.contains_key(id)
+    }
+
+    fn get(&self, id: &str) -> Option<Vec<u8>> {
+        self.blobs.get(id).cloned()
+    }
+
+    fn put(&mut self, id: &str, data: &[u8]) {
+        if data.len() > Self::BUDGET / 4 || self.blobs.contains_key(id) {
+            return;
+        }
+        while self.bytes + data.len() > Self::BUDGET {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(b) = self.blobs.remove(&old) {
+                self.bytes -= b.len();
+            }
+        }
+        self.bytes += data.len();
+        self.order.push_back(id.to_owned());
+        self.blobs.insert(id.to_owned(), data.to_vec());
+    }
+}
+
+/// Whether `spec` is a full object id (immutable content, safe to cache).
+fn is_object_id(spec: &str) -> bool {
+    spec.len() == 40 && spec.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_answers_and_misses_in_order() {
+        let text = b"abc blob 3\nxyz\nnope missing\ndef blob 0\n\n";
+        let mut r = &text[..];
+        let Some(Answer::Found { id, kind, data }) = read_answer(&mut r).expect("reads") else {
+            panic!("first answer is a blob");
+        };
+        assert_eq!(
+            (id.as_str(), kind.as_str(), data.as_slice()),
+            ("abc", "blob", &b"xyz"[..])
+        );
+        assert!(matches!(read_answer(&mut r), Ok(Some(Answer::Missing))));
+        assert!(matches!(
+            read_answer(&mut r),
+            Ok(Some(Answer::Found { .. }))
+        ));
+        assert!(matches!(read_answer(&mut r), Ok(None)));
+    }
+
+    #[test]
+    fn the_cache_keeps_within_its_budget() {
+        let mut c = BlobCache::default();
+        let big = vec![0u8; BlobCache::BUDGET / 4];
+        for i in 0..6 {
+            c.put(&format!("{i:040}"), &big);
+        }
+        assert!(c.bytes <= BlobCache::BUDGET);
+        assert!(!c.has(&format!("{:040}", 0)));
+        assert!(c.has(&format!("{:040}", 5)));
+    }
+}
