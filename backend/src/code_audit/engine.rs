@@ -140,7 +140,7 @@ pub fn hunks(old: &[u8], new: &[u8]) -> Vec<Hunk> {
 /// Identical whole lines at both ends, less a margin: `(head bytes, head lines, tail bytes)`.
 fn common_ends(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
     let max = old.len().min(new.len());
-    let first_diff = old.iter().zip(new).position(|(a, b)| a != b).unwrap_or(max);
+    let first_diff = common_prefix(old, new);
     // Whole lines before the first difference (a line only counts with its newline).
     let mut head = old[..first_diff]
         .iter()
@@ -159,13 +159,7 @@ fn common_ends(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
     let head_lines = old[..head].iter().filter(|b| **b == b'\n').count();
     // The common tail, not overlapping the head, starting at a line start in both.
     let room = max - head;
-    let same_tail = old
-        .iter()
-        .rev()
-        .zip(new.iter().rev())
-        .take(room)
-        .position(|(a, b)| a != b)
-        .unwrap_or(room);
+    let same_tail = common_suffix(&old[old.len() - room..], &new[new.len() - room..]);
     let mut tail_start = old.len() - same_tail;
     if tail_start > head && old[tail_start - 1] != b'\n' {
         tail_start = old[tail_start..]
@@ -183,6 +177,41 @@ fn common_ends(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
             .map_or(old.len(), |i| tail_start + i + 1);
     }
     (head, head_lines, old.len() - tail_start)
+}
+
+/// Bytes compared at once by [`common_prefix`] and [`common_suffix`] (slice equality is a
+/// `memcmp`, much faster than a byte loop).
+const CMP_CHUNK: usize = 256;
+
+/// The length of the common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let max = a.len().min(b.len());
+    let mut i = 0;
+    while i + CMP_CHUNK <= max && a[i..i + CMP_CHUNK] == b[i..i + CMP_CHUNK] {
+        i += CMP_CHUNK;
+    }
+    i + a[i..max]
+        .iter()
+        .zip(&b[i..max])
+        .position(|(x, y)| x != y)
+        .unwrap_or(max - i)
+}
+
+/// The length of the common suffix of `a` and `b`.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let max = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - max..], &b[b.len() - max..]);
+    let mut n = 0;
+    while n + CMP_CHUNK <= max && a[max - n - CMP_CHUNK..max - n] == b[max - n - CMP_CHUNK..max - n]
+    {
+        n += CMP_CHUNK;
+    }
+    n + a[..max - n]
+        .iter()
+        .rev()
+        .zip(b[..max - n].iter().rev())
+        .position(|(x, y)| x != y)
+        .unwrap_or(max - n)
 }
 
 /// What became of a run of a segment's lines.
@@ -641,7 +670,11 @@ impl Engine<'_> {
         merge: &str,
     ) -> Result<(), GitError> {
         let mut index = self.path_index();
-        for c in side_walk {
+        for (i, c) in side_walk.iter().enumerate() {
+            self.prefetch(&c.changes, &index)?;
+            if let Some(next) = side_walk.get(i + 1) {
+                self.prefetch(&next.changes, &index)?;
+            }
             self.apply_commit(&c.id, &c.changes, &mut index)?;
             for e in walked.iter().filter(|e| e.origin == c.id) {
                 self.activate_in_place(e, &c.id, &mut index);
@@ -787,7 +820,9 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// Asks git ahead for the blobs `changes` will need to map the segments of `index`.
+    /// Asks git ahead for the blobs `changes` will need: both sides of the files holding
+    /// segments of `index`, and the new side of every other file (where moved blocks are
+    /// looked for).
     fn prefetch(
         &mut self,
         changes: &[Change],
@@ -795,14 +830,14 @@ impl Engine<'_> {
     ) -> Result<(), GitError> {
         let ids = changes
             .iter()
-            .filter(|ch| ch.status != 'A' && ch.regular && index.contains_key(&ch.old_path))
+            .filter(|ch| ch.regular && ch.status != 'D')
             .flat_map(|ch| {
-                let new = if ch.status == 'D' {
-                    None
+                let old = if ch.status != 'A' && index.contains_key(&ch.old_path) {
+                    ch.old_blob.as_deref()
                 } else {
-                    ch.new_blob.as_deref()
+                    None
                 };
-                [ch.old_blob.as_deref(), new]
+                [old, ch.new_blob.as_deref()]
             })
             .flatten();
         self.blobs.prefetch(ids)
@@ -1066,6 +1101,31 @@ mod tests {
         let h = hunks(old.as_bytes(), new.as_bytes());
         let p = prefix_deltas(&h);
         map_lines(&h, &p, start0, len)
+    }
+
+    #[test]
+    fn common_ends_match_a_byte_loop() {
+        let base: Vec<u8> = (0..2000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        for cut in [0usize, 1, 255, 256, 257, 1000, 1999] {
+            let mut other = base.clone();
+            other[cut] = b'#';
+            let slow_prefix = base
+                .iter()
+                .zip(&other)
+                .position(|(a, b)| a != b)
+                .unwrap_or(2000);
+            assert_eq!(common_prefix(&base, &other), slow_prefix, "prefix at {cut}");
+            let slow_suffix = base
+                .iter()
+                .rev()
+                .zip(other.iter().rev())
+                .position(|(a, b)| a != b)
+                .unwrap_or(2000);
+            assert_eq!(common_suffix(&base, &other), slow_suffix, "suffix at {cut}");
+        }
+        assert_eq!(common_prefix(b"abc", b"abcdef"), 3);
+        assert_eq!(common_suffix(b"def", b"abcdef"), 3);
+        assert_eq!(common_suffix(b"", b"abc"), 0);
     }
 
     #[test]
