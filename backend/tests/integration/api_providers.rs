@@ -407,6 +407,11 @@ async fn escapes_and_a_disallowed_command_are_refused_and_reported() {
             "run_command",
             json!({"argv": ["curl", "http://example.com"]}),
         ),
+        // Not a refusal: an edit whose text is missing is an ordinary tool error.
+        Reply::tool(
+            "edit_file",
+            json!({"path": "calc.py", "old_text": "no such text", "new_text": "x"}),
+        ),
     ];
     script.extend(fix_script());
     let server = ModelServer::start(script);
@@ -435,6 +440,16 @@ async fn escapes_and_a_disallowed_command_are_refused_and_reported() {
     );
     assert!(refusals[2].1.contains("absolute"), "{refusals:?}");
     assert!(refusals[3].1.contains("allowed-commands"), "{refusals:?}");
+    let missing = events
+        .iter()
+        .find(|e| {
+            e["kind"] == "tool.completed"
+                && e["data"]["name"] == "edit_file"
+                && e["data"]["ok"] == false
+        })
+        .expect("the failed edit");
+    assert_eq!(missing["data"]["refused"], false);
+    assert!(s(missing, "/text").contains("not found"), "{missing}");
     let warnings = events
         .iter()
         .filter(|e| e["kind"] == "warning" && s(e, "/text").contains("refused"))
@@ -647,5 +662,86 @@ async fn the_default_provider_setting_decides_what_a_provider_less_job_runs_with
         assert_eq!(reqs.last().map(|r| r.path.as_str()), Some(path));
     }
     w.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_model_is_a_provider_timeout_and_a_cancel_stops_the_loop_at_once() {
+    let repo = Repo::new();
+    let server = ModelServer::start(vec![Reply::Hang, Reply::Hang]);
+    let settings = api(&server, true, "gpt-5-mini");
+    let w = worker(|c: &mut Config| {
+        c.openai = settings;
+        c.provider_timeout_seconds = 3;
+    })
+    .await;
+    let id = w
+        .api
+        .submit(&job(&repo, "HANG-1", Some("openai-compatible"), false))
+        .await;
+    let run = w.api.wait_terminal(&id).await;
+    assert_outcome(&run, "failed", "provider_timeout", Some("implement"));
+    assert!(
+        s(&run, "/outcome/reason").contains("timeout of 3 s"),
+        "{run:#}"
+    );
+    assert_eq!(server.requests().len(), 1, "asked once, never answered");
+
+    let id = w
+        .api
+        .submit(&job(&repo, "HANG-2", Some("openai-compatible"), false))
+        .await;
+    let start = std::time::Instant::now();
+    while server.requests().len() < 2 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the model was never asked"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (status, body) = w
+        .api
+        .post(&format!("/api/v1/runs/{id}/cancel"), &json!({}))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let cancelled_at = std::time::Instant::now();
+    let run = w.api.wait_terminal(&id).await;
+    assert!(
+        cancelled_at.elapsed() < std::time::Duration::from_secs(2),
+        "cancelled within 2 s"
+    );
+    assert_outcome(&run, "cancelled", "cancelled_by_user", Some("implement"));
+    w.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_key_fails_the_run_and_the_error_never_shows_the_key() {
+    let repo = Repo::new();
+    let server = ModelServer::start(vec![Reply::Status {
+        code: 401,
+        message: format!("Incorrect API key provided: {KEY}"),
+        retry_after: None,
+    }]);
+    let settings = api(&server, false, "claude-sonnet-4-5");
+    let w = worker(|c: &mut Config| c.anthropic = settings).await;
+    let id = w
+        .api
+        .submit(&job(&repo, "AUTH-1", Some("anthropic"), false))
+        .await;
+    let run = w.api.wait_terminal(&id).await;
+    assert_outcome(&run, "failed", "provider_error", Some("implement"));
+    let reason = s(&run, "/outcome/reason");
+    assert!(
+        reason.contains("(auth)") && reason.contains("401"),
+        "{reason}"
+    );
+    assert!(reason.contains("[REDACTED]"), "{reason}");
+    assert_eq!(server.requests().len(), 1, "a 401 is not retried");
+    let served = everything(&w, &id).await;
+    assert!(!served.contains(KEY), "the key is served");
+    w.server.stop().await;
+    assert_key_not_stored(w.data.path());
+    drop(w.data);
     server.stop().await;
 }

@@ -17,6 +17,7 @@ pub mod sse;
 pub mod tools;
 pub mod wire;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -38,6 +39,8 @@ pub const DEFAULT_MAX_TURNS: u32 = 40;
 const MAX_TOKENS: u32 = 8192;
 /// How long the readiness check waits for the models listing.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for a running command to be ended by the process runner on stop or timeout.
+const COMMAND_SETTLE: Duration = Duration::from_millis(1500);
 /// Message text is emitted once this much has gathered at a line end (the rest at the end).
 const MESSAGE_CHUNK: usize = 400;
 
@@ -169,6 +172,8 @@ struct Loop<'a> {
     endpoint: Endpoint,
     model: String,
     rec: Recorder<'a>,
+    deadline: Instant,
+    busy: &'a AtomicBool,
 }
 
 impl Loop<'_> {
@@ -274,6 +279,18 @@ impl Loop<'_> {
         }
     }
 
+    /// Whether the loop may go on: not stopped, within the output budget.
+    fn check_going(&self) -> Result<(), StepError> {
+        match self.ctx.stopping() {
+            Stop::None => {}
+            s => return Err(StepError::Stopped(s)),
+        }
+        if self.ctx.budget.exceeded() {
+            return Err(StepError::OutputLimit);
+        }
+        Ok(())
+    }
+
     async fn run(&mut self) -> Result<(), StepError> {
         let sandbox = sandbox::Sandbox::new(&self.step.worktree)
             .map_err(|e| StepError::Failed(format!("the worktree cannot be resolved: {e}")))?;
@@ -294,14 +311,14 @@ impl Loop<'_> {
             sandbox: &sandbox,
             allowed_commands: &provider.allowed_commands,
             command_timeout: provider.command_timeout,
+            deadline: self.deadline,
+            busy: self.busy,
         };
         let mut messages = vec![Msg::User(self.step.prompt.clone())];
         let max_turns = self.provider.max_turns();
         let mut reminded = false;
         for turn in 1..=max_turns {
-            if self.ctx.budget.exceeded() {
-                return Err(StepError::OutputLimit);
-            }
+            self.check_going()?;
             let answer = self.ask(&messages, &tools).await?;
             let mut usage = answer.usage;
             usage.cost_usd = crate::providers::pricing::estimate(Some(&self.model), &usage);
@@ -387,6 +404,7 @@ impl Loop<'_> {
                 });
             }
             messages.push(Msg::ToolResults(results));
+            self.check_going()?;
             if finished {
                 return Ok(());
             }
@@ -438,6 +456,8 @@ impl Provider for ApiProvider {
             StepError::Failed(format!("{}: no model is configured", self.kind.label()))
         })?;
         tracing::info!(run_id = %ctx.run_id, provider = self.kind.id(), stage = %step.stage, attempt = step.attempt, "API agent loop started");
+        let busy = AtomicBool::new(false);
+        let timeout = step.timeout;
         let mut l = Loop {
             provider: self,
             ctx,
@@ -445,12 +465,25 @@ impl Provider for ApiProvider {
             endpoint,
             model,
             rec: Recorder::new(ctx, step, self.kind.id()),
+            deadline: Instant::now() + timeout,
+            busy: &busy,
         };
-        let timeout = step.timeout;
+        // A model request is simply dropped on timeout or stop; a running command is given a
+        // moment so that the process runner stops its group and records how it ended.
+        let settle = || async {
+            let until = Instant::now() + COMMAND_SETTLE;
+            while busy.load(Ordering::SeqCst) && Instant::now() < until {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+        };
         let result = tokio::select! {
             r = l.run() => r,
-            () = tokio::time::sleep(timeout) => Err(StepError::Timeout(timeout.as_secs())),
-            s = stopped(ctx.stop.clone()) => Err(StepError::Stopped(s)),
+            () = async { tokio::time::sleep(timeout).await; settle().await } => {
+                Err(StepError::Timeout(timeout.as_secs()))
+            }
+            s = async { let s = stopped(ctx.stop.clone()).await; settle().await; s } => {
+                Err(StepError::Stopped(s))
+            }
         };
         l.rec.close().await;
         let result = match result {

@@ -5,7 +5,8 @@
 //! `refused` so the loop reports it.
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -158,6 +159,11 @@ pub struct ToolEnv<'a> {
     pub sandbox: &'a Sandbox,
     pub allowed_commands: &'a [String],
     pub command_timeout: Duration,
+    /// When the step's time is up: a command never runs past it (it ends a moment before, so its
+    /// process group is stopped and recorded by the process runner, not abandoned).
+    pub deadline: Instant,
+    /// Set while a command runs, so that a stop waits for the runner to end it.
+    pub busy: &'a AtomicBool,
 }
 
 impl ToolEnv<'_> {
@@ -337,12 +343,18 @@ impl ToolEnv<'_> {
                 self.allowed_commands.join(", ")
             ));
         }
+        let left = self
+            .deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(Duration::from_secs(1))
+            .max(Duration::from_millis(100));
         let timeout = input
             .get("timeout_seconds")
             .and_then(Value::as_u64)
             .map_or(self.command_timeout, |s| {
                 Duration::from_secs(s.max(1)).min(self.command_timeout)
-            });
+            })
+            .min(left);
         let spec = ProcessSpec {
             argv: argv.clone(),
             cwd: self.sandbox.root().to_path_buf(),
@@ -362,7 +374,10 @@ impl ToolEnv<'_> {
             capture_stdout: false,
             stdout_lines: None,
         };
-        match process::run(self.ctx, spec).await {
+        self.busy.store(true, Ordering::SeqCst);
+        let result = process::run(self.ctx, spec).await;
+        self.busy.store(false, Ordering::SeqCst);
+        match result {
             Ok(out) => {
                 let text = format!("{} {}\n{}", argv.join(" "), out.describe(), out.output);
                 match out.ended {
