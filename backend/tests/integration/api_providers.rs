@@ -604,6 +604,17 @@ async fn readiness_lists_models_with_the_key_and_a_refused_key_is_not_ready() {
         assert!(s(&endpoint, "/message").contains("401"), "{endpoint}");
     }
     assert!(server.requests().is_empty(), "readiness spends no tokens");
+
+    // At run start the same readiness decides: a refused key blocks the run before any request.
+    let repo = Repo::new();
+    let id = w
+        .api
+        .submit(&job(&repo, "RDY-1", Some("anthropic"), false))
+        .await;
+    let run = w.api.wait_terminal(&id).await;
+    assert_outcome(&run, "blocked", "provider_not_ready", Some("setup"));
+    assert!(s(&run, "/outcome/reason").contains("endpoint"), "{run:#}");
+    assert!(server.requests().is_empty());
     w.stop().await;
     server.stop().await;
 }
