@@ -29,7 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::code_audit::list_reconciliations, super::code_audit_evidence::post_evidence,
         super::code_audit_export::export_code_audit,
         super::health::get_health, super::health::get_history, super::metrics::metrics,
-        super::providers::list_providers, super::providers::put_provider, super::providers::check_provider,
+        super::providers::list_providers, super::providers::put_provider, super::providers::check_provider, super::providers::self_test_provider,
         super::settings::get_settings, super::settings::put_settings, super::settings::get_history,
     ),
     components(schemas(
@@ -54,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::providers::ProviderList, super::providers::ProviderUpdate,
         crate::providers::config::ProviderItem, crate::providers::config::ProviderSource,
         crate::providers::Readiness, crate::providers::Check, crate::providers::ReadyStatus,
+        crate::providers::api::selftest::SelfTestResult, crate::providers::api::selftest::SelfTestUsage,
         super::settings::SettingsDoc, super::settings::SettingsHistory, crate::db::settings::HistoryEntry,
         crate::settings::layers::SettingView,
     )),
