@@ -652,3 +652,34 @@ async fn retention_runs_on_its_schedule_and_health_shows_what_it_would_free() {
     assert_eq!(doc["last_prune"]["trigger"], "schedule", "{doc}");
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_one_prune_at_a_time_a_second_is_409() {
+    let t = TestServer::start().await;
+    let id = t.submit_run("ONE-1").await;
+    seed(t.state(), &id, "completed", Some(45), 10_000, 10).await;
+    // A slow prune (one row per writer command) on the same service.
+    let slow = t.state().retention.clone().with_batch_rows(1);
+    let task = tokio::spawn(async move { slow.prune("test").await.map(|r| r.events) });
+    let start = Instant::now();
+    while t.get_json("/api/v1/retention").await.1["running"] != true {
+        assert!(
+            !task.is_finished(),
+            "the slow prune ended before it was seen"
+        );
+        assert!(start.elapsed() < Duration::from_secs(60));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let resp = t
+        .post("/api/v1/retention/prune")
+        .send()
+        .await
+        .expect("POST prune");
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    assert_envelope(status, &body, 409, "conflict");
+    let events = task.await.expect("join").expect("the slow prune");
+    assert_eq!(events.runs, 1);
+    assert_eq!(stored(t.state(), &id).await.0, 0);
+    t.stop().await;
+}
