@@ -200,7 +200,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         hub.clone(),
     );
     let started_at = chrono::Utc::now();
+    let retention = crate::retention::Retention::new(
+        db.clone(),
+        settings.clone(),
+        Duration::from_secs(config.retention_interval_seconds),
+    );
+    retention.start();
     let health = crate::health::Health::new(crate::health::Deps {
+        retention: retention.clone(),
         db: db.clone(),
         hub: hub.clone(),
         executors: executors.clone(),
@@ -208,12 +215,6 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         config: config.clone(),
         started_at,
     });
-    let retention = crate::retention::Retention::new(
-        db.clone(),
-        settings.clone(),
-        Duration::from_secs(config.retention_interval_seconds),
-    );
-    retention.start();
     let state = AppState {
         retention,
         providers,

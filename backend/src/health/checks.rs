@@ -234,7 +234,7 @@ pub async fn storage(
     config: &Config,
     health: &HealthConfig,
     disk_probe: std::sync::Arc<dyn DiskProbe>,
-    policy: crate::retention::policy::Policy,
+    retention: &crate::retention::Retention,
 ) -> Found {
     let mut problems: Vec<(Status, String, &'static str)> = Vec::new();
     let mut details = json!({"data_dir": config.data_dir.display().to_string()});
@@ -340,7 +340,7 @@ pub async fn storage(
         Err(e) => problems.push((Status::Down, format!("file checks failed: {e}"), ACTION_DB)),
     }
 
-    details["retention"] = retention_details(db, policy).await;
+    details["retention"] = retention_details(retention).await;
 
     problems.sort_by_key(|p| std::cmp::Reverse(p.0));
     match problems.first() {
@@ -371,28 +371,28 @@ pub async fn storage(
     }
 }
 
-/// What the next prune would free (the retention preview's figures), bounded in time: a slow
-/// plan is reported as not computed rather than slowing the storage check.
-async fn retention_details(db: &Db, policy: crate::retention::policy::Policy) -> serde_json::Value {
-    let now = chrono::Utc::now();
-    let plan = tokio::time::timeout(
-        std::time::Duration::from_secs(1),
-        db.read(move |c| crate::retention::plan::plan(c, &policy, now)),
-    )
-    .await;
-    match plan {
-        Ok(Ok(p)) => json!({
+/// What the next prune would free (the retention preview's figures, cached briefly and computed
+/// one at a time so a slow preview never slows the storage check or piles up).
+async fn retention_details(retention: &crate::retention::Retention) -> serde_json::Value {
+    let policy = retention.policy();
+    match retention
+        .would_free(std::time::Duration::from_secs(1))
+        .await
+    {
+        Some(p) => json!({
             "policy": policy,
             "would_free": {
-                "events": p.event_figures(),
-                "audit": p.audit_figures(),
-                "code_audit": p.code_audit_figures(),
-                "bytes": p.event_figures().bytes + p.audit_figures().bytes,
+                "events": p.events,
+                "audit": p.audit,
+                "code_audit": p.code_audit,
+                "bytes": p.events.bytes + p.audit.bytes,
             },
             "blocked_by_compliance": p.blocked_by_compliance,
+            "computed_at": p.computed_at,
         }),
-        Ok(Err(e)) => json!({"policy": policy, "error": e.to_string()}),
-        Err(_) => json!({"policy": policy, "error": "the retention preview took too long"}),
+        None => {
+            json!({"policy": policy, "would_free": null, "note": "the retention preview is still being computed"})
+        }
     }
 }
 

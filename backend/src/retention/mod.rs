@@ -9,8 +9,9 @@ pub mod policy;
 pub mod prune;
 pub mod vacuum;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -87,7 +88,13 @@ pub struct Retention {
     task: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
     /// Rows per delete command (tests and benchmarks may lower it).
     batch_rows: i64,
+    /// The last preview of the current policy (for Health), and whether one is being computed.
+    cached: Arc<Mutex<Option<(Instant, RetentionPreview)>>>,
+    computing: Arc<AtomicBool>,
 }
+
+/// How long a cached preview serves Health.
+const PREVIEW_TTL: Duration = Duration::from_secs(5);
 
 impl Retention {
     /// A pruner on `db` reading the policy from `settings`; call [`Retention::start`] to schedule.
@@ -101,6 +108,8 @@ impl Retention {
             running: Arc::new(tokio::sync::Mutex::new(())),
             task: Arc::new(Mutex::new(None)),
             batch_rows: prune::BATCH_ROWS,
+            cached: Arc::new(Mutex::new(None)),
+            computing: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -186,6 +195,40 @@ impl Retention {
         })
     }
 
+    /// What the next prune under the current policy would free, for Health: a preview at most
+    /// [`PREVIEW_TTL`] old, computed in the background one at a time (a slow one never piles up),
+    /// waiting at most `wait` for a fresh one; `None` while none exists for this policy.
+    pub async fn would_free(&self, wait: Duration) -> Option<RetentionPreview> {
+        let policy = self.policy();
+        let cached = || {
+            self.cached
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+                .filter(|(_, p)| p.policy == policy)
+        };
+        if let Some((at, p)) = cached()
+            && at.elapsed() < PREVIEW_TTL
+        {
+            return Some(p);
+        }
+        if !self.computing.swap(true, Ordering::AcqRel) {
+            let me = self.clone();
+            let task = tokio::spawn(async move {
+                let result = me.preview(policy).await;
+                if let Ok(p) = result {
+                    *me.cached
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        Some((Instant::now(), p));
+                }
+                me.computing.store(false, Ordering::Release);
+            });
+            let _ = tokio::time::timeout(wait, task).await;
+        }
+        cached().map(|(_, p)| p)
+    }
+
     /// Prunes under the policy of the moment; [`RetentionError::Busy`] if a prune is running.
     pub async fn prune(&self, trigger: &str) -> Result<PruneReport, RetentionError> {
         let _guard = self.running.try_lock().map_err(|_| RetentionError::Busy)?;
@@ -243,6 +286,10 @@ impl Retention {
             "retention prune finished"
         );
         self.inner().last = Some(report.clone());
+        *self
+            .cached
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         Ok(report)
     }
 }

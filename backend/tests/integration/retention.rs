@@ -616,18 +616,24 @@ async fn retention_runs_on_its_schedule_and_health_shows_what_it_would_free() {
     seed(t.state(), &id, "completed", Some(45), 50, 50).await;
     let (_, doc) = t.get_json("/api/v1/retention").await;
     assert_eq!(doc["next_prune_at"], Value::Null, "no schedule: {doc}");
-    let (status, health) = t.get_json("/api/v1/health?refresh=1").await;
-    assert_eq!(status, 200, "{health}");
-    let storage = health["checks"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["name"] == "storage"))
-        .cloned()
-        .unwrap_or(Value::Null);
     let pv = preview(&t, "").await;
-    assert_eq!(
-        storage["details"]["retention"]["would_free"]["events"], pv["events"],
-        "{storage}"
-    );
+    assert_eq!(pv["events"]["runs"], 1, "{pv}");
+    // Health caches the preview for a few seconds: poll until it shows the seeded run.
+    let start = Instant::now();
+    loop {
+        let (status, health) = t.get_json("/api/v1/health?refresh=1").await;
+        assert_eq!(status, 200, "{health}");
+        let storage = health["checks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["name"] == "storage"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        if storage["details"]["retention"]["would_free"]["events"] == pv["events"] {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{storage}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     t.stop().await;
 
     // Every second: the old run's events go without a request.
