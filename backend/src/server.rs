@@ -68,6 +68,7 @@ impl RunningServer {
             .shutdown(Duration::from_millis(3500))
             .await;
         self.state.code_audit.stop();
+        self.state.retention.stop();
         self.state.hub.shut_down();
         self.handle.stop(true).await;
         let _ = tokio::time::timeout(Duration::from_secs(4), self.task).await;
@@ -199,7 +200,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         hub.clone(),
     );
     let started_at = chrono::Utc::now();
+    let retention = crate::retention::Retention::new(
+        db.clone(),
+        settings.clone(),
+        Duration::from_secs(config.retention_interval_seconds),
+    );
+    retention.start();
     let health = crate::health::Health::new(crate::health::Deps {
+        retention: retention.clone(),
         db: db.clone(),
         hub: hub.clone(),
         executors: executors.clone(),
@@ -208,6 +216,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         started_at,
     });
     let state = AppState {
+        retention,
         providers,
         executors,
         code_audit,

@@ -234,6 +234,7 @@ pub async fn storage(
     config: &Config,
     health: &HealthConfig,
     disk_probe: std::sync::Arc<dyn DiskProbe>,
+    retention: &crate::retention::Retention,
 ) -> Found {
     let mut problems: Vec<(Status, String, &'static str)> = Vec::new();
     let mut details = json!({"data_dir": config.data_dir.display().to_string()});
@@ -339,6 +340,8 @@ pub async fn storage(
         Err(e) => problems.push((Status::Down, format!("file checks failed: {e}"), ACTION_DB)),
     }
 
+    details["retention"] = retention_details(retention).await;
+
     problems.sort_by_key(|p| std::cmp::Reverse(p.0));
     match problems.first() {
         Some((status, message, action)) => {
@@ -364,6 +367,31 @@ pub async fn storage(
                 format!("SQLite round trip {rt} ms; database {db_size}; {free} free"),
                 details,
             )
+        }
+    }
+}
+
+/// What the next prune would free (the retention preview's figures, cached briefly and computed
+/// one at a time so a slow preview never slows the storage check or piles up).
+async fn retention_details(retention: &crate::retention::Retention) -> serde_json::Value {
+    let policy = retention.policy();
+    match retention
+        .would_free(std::time::Duration::from_secs(1))
+        .await
+    {
+        Some(p) => json!({
+            "policy": policy,
+            "would_free": {
+                "events": p.events,
+                "audit": p.audit,
+                "code_audit": p.code_audit,
+                "bytes": p.events.bytes + p.audit.bytes,
+            },
+            "blocked_by_compliance": p.blocked_by_compliance,
+            "computed_at": p.computed_at,
+        }),
+        None => {
+            json!({"policy": policy, "would_free": null, "note": "the retention preview is still being computed"})
         }
     }
 }

@@ -35,6 +35,8 @@ use crate::settings::SharedSettings;
 /// What the checks look at.
 #[derive(Clone)]
 pub struct Deps {
+    /// The pruner: the storage check shows what its next prune would free.
+    pub retention: crate::retention::Retention,
     pub db: Db,
     pub hub: Hub,
     pub executors: Pool,
@@ -177,7 +179,7 @@ impl Health {
         let storage = timed(
             "storage",
             timeout,
-            checks::storage(&d.db, &d.config, hc, probe),
+            checks::storage(&d.db, &d.config, hc, probe, &d.retention),
         );
         let provider_settings = settings.clone();
         let providers = timed("providers", timeout, async move {
