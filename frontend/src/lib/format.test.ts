@@ -1,6 +1,6 @@
-/** Unit tests for the duration, relative-time and provider formatters. */
+/** Unit tests for the duration, relative-time, provider and byte-count formatters. */
 import { describe, expect, it } from "vitest";
-import { elapsedMs, formatClock, formatDuration, formatProvider, formatRelative } from "./format";
+import { elapsedMs, formatBytes, formatClock, formatDuration, formatProvider, formatRelative } from "./format";
 
 describe("formatDuration", () => {
   it.each([
@@ -65,5 +65,24 @@ describe("formatClock", () => {
     const d = new Date(2026, 10, 24, 13, 5, 9, 42);
     expect(formatClock(d.toISOString())).toBe("13:05:09.042");
     expect(formatClock("garbage")).toBe("garbage");
+  });
+});
+
+describe("formatBytes", () => {
+  it.each([
+    [0, "0 B"],
+    [-1, "0 B"],
+    [Number.NaN, "0 B"],
+    [1, "1 B"],
+    [1023, "1023 B"],
+    [1024, "1 KiB"],
+    [1536, "1.5 KiB"],
+    [10 * 1024 + 300, "10 KiB"],
+    [256 * 1024 * 1024, "256 MiB"],
+    [5.25 * 1024 ** 3, "5.3 GiB"],
+    [2 ** 50, "1 PiB"],
+    [2 ** 60, "1024 PiB"],
+  ])("%d bytes → %s", (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
   });
 });

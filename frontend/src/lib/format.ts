@@ -94,3 +94,22 @@ export function formatProvider(provider: { id?: string | null; kind?: string | n
   if (!name) return "—";
   return provider.model ? `${name} / ${provider.model}` : name;
 }
+
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"] as const;
+
+/**
+ * A byte count in binary units: "512 B", "1.5 KiB", "256 MiB", "12 GiB" (one decimal below 10,
+ * none from 10 up, none for exact values). Negative or non-finite → "0 B".
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes <= 0) return "0 B";
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const suffix = BYTE_UNITS[unit] ?? "B";
+  if (unit === 0 || Number.isInteger(value) || value >= 10) return `${Math.round(value)} ${suffix}`;
+  return `${value.toFixed(1)} ${suffix}`;
+}
