@@ -72,7 +72,8 @@ test:
 
 ## bench: ingest, live-stream latency and memory against floors measured in the same run, the
 ## runs list, the Ticket Audit and Code Audit exports, Code Audit reconciliation against git blame,
-## probe and health latency under 100 concurrent clients, then
+## probe and health latency under 100 concurrent clients, a retention prune of 1M events during
+## live ingest, then
 ## the live viewer in Chromium (1M stored events, a 5,000 lines/s live run; e2e/bench/results.txt)
 bench: chromium e2e-deps build
 	cargo bench --profile dev --bench core
@@ -80,6 +81,7 @@ bench: chromium e2e-deps build
 	cargo bench --profile dev --bench audit
 	cargo bench --profile dev --bench code_audit
 	cargo bench --profile dev --bench health
+	cargo bench --profile dev --bench retention
 	cd e2e && MERGELOOM_BIN=$(CURDIR)/$(BIN) npx playwright test -c bench/playwright.bench.config.ts
 
 ## openapi: regenerate backend/openapi.json and the frontend's generated types

@@ -21,7 +21,7 @@ use common::{RssSampler, env_u64, reset_peak_rss, series, status_mib, verdict};
 
 /// "Memory flat": the export's peak RSS stays within this much of the RSS before it.
 const TARGET_GROWTH_MIB: f64 = 64.0;
-const CSV_HEADER: &str = "run_id,job_id,attempt,ticket_key,ticket_title,repository,branch,provider,model,status,reason_code,failed_stage,validation_passed,repair_attempts,review_fixes_ran,files_changed,additions,deletions,input_tokens,output_tokens,cost_usd,started_at,finished_at,duration_ms";
+const CSV_HEADER: &str = "run_id,job_id,attempt,ticket_key,ticket_title,repository,branch,provider,model,status,reason_code,failed_stage,validation_passed,repair_attempts,review_fixes_ran,files_changed,additions,deletions,input_tokens,output_tokens,cost_usd,started_at,finished_at,duration_ms,compliance_mode";
 
 /// Fills a migrated database with `n` terminal runs (their jobs, 20 repositories, artifacts and
 /// two file changes per run) by direct SQL. Every 1,000th title starts with `=` (a formula), every

@@ -221,4 +221,7 @@ pub struct TicketAudit {
     pub usage: Usage,
     pub outcome: AuditRecordOutcome,
     pub retention: AuditRetention,
+    /// Whether the worker runs in compliance mode (audit evidence is never pruned).
+    #[serde(default)]
+    pub compliance_mode: bool,
 }

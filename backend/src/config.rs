@@ -110,6 +110,9 @@ pub struct ServeArgs {
     /// on request).
     #[arg(long, env = "JCA_CODE_AUDIT_INTERVAL_SECONDS", default_value_t = 300)]
     pub code_audit_interval_seconds: u64,
+    /// How often the retention pruner runs (0 = only on demand, `POST /api/v1/retention/prune`).
+    #[arg(long, env = "JCA_RETENTION_INTERVAL_SECONDS", default_value_t = 3600)]
+    pub retention_interval_seconds: u64,
     /// Keep run worktrees after runs (for debugging).
     #[arg(long, env = "JCA_WORKER_KEEP_WORKSPACES")]
     pub keep_workspaces: bool,
@@ -459,6 +462,8 @@ pub struct Config {
     pub max_repair_attempts: u32,
     pub heartbeat_interval_seconds: u64,
     pub code_audit_interval_seconds: u64,
+    /// Seconds between scheduled prunes (0 = only on demand).
+    pub retention_interval_seconds: u64,
     pub keep_workspaces: bool,
     pub output_limit_bytes_per_run: u64,
     pub default_validation_mode: String,
@@ -576,6 +581,7 @@ impl Config {
             max_repair_attempts: args.max_repair_attempts,
             heartbeat_interval_seconds: args.heartbeat_interval_seconds,
             code_audit_interval_seconds: args.code_audit_interval_seconds,
+            retention_interval_seconds: args.retention_interval_seconds,
             keep_workspaces: args.keep_workspaces,
             output_limit_bytes_per_run: args.output_limit_bytes_per_run,
             default_validation_mode: args.default_validation_mode,
@@ -640,6 +646,7 @@ impl Config {
             max_repair_attempts: 2,
             heartbeat_interval_seconds: 15,
             code_audit_interval_seconds: 0,
+            retention_interval_seconds: 0,
             keep_workspaces: false,
             output_limit_bytes_per_run: 256 * 1024 * 1024,
             default_validation_mode: "required".into(),
@@ -876,6 +883,7 @@ mod tests {
             max_repair_attempts: 2,
             heartbeat_interval_seconds: 15,
             code_audit_interval_seconds: 300,
+            retention_interval_seconds: 3600,
             keep_workspaces: false,
             output_limit_bytes_per_run: 1,
             default_validation_mode: "required".into(),

@@ -19,6 +19,7 @@ pub mod live;
 pub mod metrics;
 pub mod model;
 pub mod providers;
+pub mod retention;
 pub mod samples;
 pub mod schema;
 pub mod security;

@@ -246,6 +246,8 @@ diesel::table! {
         events_retained -> Bool,
         audit_retained -> Bool,
         audit_expires_at -> Nullable<Text>,
+        event_bytes -> BigInt,
+        code_audit_retained -> Bool,
     }
 }
 

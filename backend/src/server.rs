@@ -68,6 +68,7 @@ impl RunningServer {
             .shutdown(Duration::from_millis(3500))
             .await;
         self.state.code_audit.stop();
+        self.state.retention.stop();
         self.state.hub.shut_down();
         self.handle.stop(true).await;
         let _ = tokio::time::timeout(Duration::from_secs(4), self.task).await;
@@ -207,7 +208,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         config: config.clone(),
         started_at,
     });
+    let retention = crate::retention::Retention::new(
+        db.clone(),
+        settings.clone(),
+        Duration::from_secs(config.retention_interval_seconds),
+    );
+    retention.start();
     let state = AppState {
+        retention,
         providers,
         executors,
         code_audit,

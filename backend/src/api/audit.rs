@@ -157,7 +157,17 @@ async fn load_record(state: &AppState, raw: &str) -> Result<TicketAudit, ApiErro
     let key = id.clone();
     let result = state.db.read(move |c| Ok(audit::record(c, &key))).await?;
     match result {
-        Ok(r) => Ok(r),
+        Ok(mut r) => {
+            let policy = state.retention.policy();
+            r.compliance_mode = policy.compliance_mode;
+            if r.retention.audit_expires_at.is_none() {
+                r.retention.audit_expires_at = crate::retention::policy::audit_expires_at(
+                    &policy,
+                    r.run.finished_at.as_deref(),
+                );
+            }
+            Ok(r)
+        }
         Err(RecordError::NotFound) => Err(ApiError::NotFound(format!("run {id} not found"))),
         Err(RecordError::NotTerminal(s)) => Err(ApiError::Conflict(format!(
             "run {id} is {s}; its audit record exists once it ends"
@@ -318,7 +328,9 @@ pub async fn export_audit(
                 .await?,
         );
     }
-    let header = csv.then(|| web::Bytes::from(format!("{CSV_HEADER}\r\n")));
+    // Compliance mode is written into every export: a trailing CSV column, an NDJSON field.
+    let compliance = state.settings.get().compliance_mode;
+    let header = csv.then(|| web::Bytes::from(format!("{CSV_HEADER},compliance_mode\r\n")));
     let state = state.into_inner();
     let body = stream::unfold(Some(None::<Cursor>), move |cursor| {
         let (state, f) = (state.clone(), f.clone());
@@ -332,9 +344,19 @@ pub async fn export_audit(
                     let mut buf = String::with_capacity(items.len() * 256);
                     for i in &items {
                         if csv {
-                            buf.push_str(&csv_line(i));
+                            let line = csv_line(i);
+                            buf.push_str(line.trim_end_matches("\r\n"));
+                            buf.push_str(if compliance {
+                                ",true\r\n"
+                            } else {
+                                ",false\r\n"
+                            });
                         } else {
-                            buf.push_str(&serde_json::to_string(i).unwrap_or_default());
+                            let mut v = serde_json::to_value(i).unwrap_or_default();
+                            if let Some(o) = v.as_object_mut() {
+                                o.insert("compliance_mode".into(), compliance.into());
+                            }
+                            buf.push_str(&v.to_string());
                             buf.push('\n');
                         }
                     }

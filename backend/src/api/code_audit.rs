@@ -340,6 +340,7 @@ pub struct EvidenceList {
 #[utoipa::path(get, path = "/api/v1/code-audit/repositories/{id}/evidence", tag = "code-audit",
     params(("id" = String, Path, description = "repository id"), EvidenceQuery),
     responses((status = 200, body = EvidenceList), (status = 404, body = crate::model::ErrorEnvelope),
+        (status = 410, body = crate::model::ErrorEnvelope, description = "the run's evidence was removed by retention"),
         (status = 422, body = crate::model::ErrorEnvelope)))]
 pub async fn list_evidence(
     state: web::Data<AppState>,
@@ -355,6 +356,18 @@ pub async fn list_evidence(
         })?,
     };
     repo(&state, &path).await?;
+    if let Some(run) = params::text(q.run.as_deref()) {
+        let key = run.clone();
+        let kept = state
+            .db
+            .read(move |c| crate::db::runs::code_audit_retained(c, &key))
+            .await?;
+        if kept == Some(false) {
+            return Err(ApiError::Gone(format!(
+                "the Code Audit evidence of run {run} was removed by the retention policy"
+            )));
+        }
+    }
     let f = RangeFilter {
         repository_ids: Some(vec![path.into_inner()]),
         path: params::text(q.path.as_deref()),

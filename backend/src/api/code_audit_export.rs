@@ -71,11 +71,13 @@ pub async fn export_code_audit(
             Some(ids)
         }
     };
+    // Compliance mode is written into every export (a trailing CSV column, a JSON field).
+    let compliance = state.settings.get().compliance_mode;
     let state = state.into_inner();
     let body: futures_util::stream::BoxStream<'static, Chunk> = match (format, files_level) {
-        (Format::AgentTrace, _) => trace_stream(state, repository_ids),
-        (_, false) => ranges_stream(state, repository_ids, format),
-        (_, true) => files_stream(state, repository_ids, format),
+        (Format::AgentTrace, _) => trace_stream(state, repository_ids, compliance),
+        (_, false) => ranges_stream(state, repository_ids, format, compliance),
+        (_, true) => files_stream(state, repository_ids, format, compliance),
     };
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     Ok(HttpResponse::Ok()
@@ -90,11 +92,29 @@ pub async fn export_code_audit(
         .streaming(body))
 }
 
-fn json_head(kind: &str) -> String {
+fn json_head(kind: &str, compliance: bool) -> String {
     format!(
-        "{{\"format\":\"mergeloom.code-audit.v1\",\"level\":\"{kind}\",\"generated_at\":\"{}\",\"items\":[",
+        "{{\"format\":\"mergeloom.code-audit.v1\",\"level\":\"{kind}\",\"generated_at\":\"{}\",\"compliance_mode\":{compliance},\"items\":[",
         crate::time::now()
     )
+}
+
+/// The CSV header with the trailing `compliance_mode` column.
+fn csv_header(header: &str) -> String {
+    format!("{header},compliance_mode\r\n")
+}
+
+/// A CSV line with the trailing `compliance_mode` cell.
+fn with_compliance(mut line: String, compliance: bool) -> String {
+    if line.ends_with("\r\n") {
+        line.truncate(line.len() - 2);
+    }
+    line.push_str(if compliance {
+        ",true\r\n"
+    } else {
+        ",false\r\n"
+    });
+    line
 }
 
 /// Wraps a page stream with a head and a tail, and a `,` between JSON items across pages.
@@ -128,6 +148,7 @@ fn ranges_stream(
     state: std::sync::Arc<AppState>,
     ids: Option<Vec<String>>,
     format: Format,
+    compliance: bool,
 ) -> futures_util::stream::BoxStream<'static, Chunk> {
     let f = RangeFilter {
         repository_ids: ids,
@@ -148,7 +169,7 @@ fn ranges_stream(
                     let items = rows
                         .iter()
                         .map(|r| match format {
-                            Format::Csv => export::range_csv(r),
+                            Format::Csv => with_compliance(export::range_csv(r), compliance),
                             _ => serde_json::to_string(r).unwrap_or_default(),
                         })
                         .collect();
@@ -159,8 +180,8 @@ fn ranges_stream(
         }
     });
     match format {
-        Format::Csv => framed(format!("{}\r\n", export::RANGES_HEADER), pages, "", ""),
-        _ => framed(json_head("ranges"), pages, ",", "]}\n"),
+        Format::Csv => framed(csv_header(export::RANGES_HEADER), pages, "", ""),
+        _ => framed(json_head("ranges", compliance), pages, ",", "]}\n"),
     }
 }
 
@@ -168,6 +189,7 @@ fn files_stream(
     state: std::sync::Arc<AppState>,
     ids: Option<Vec<String>>,
     format: Format,
+    compliance: bool,
 ) -> futures_util::stream::BoxStream<'static, Chunk> {
     let pages = stream::unfold(Some((String::new(), String::new())), move |after| {
         let (state, ids) = (state.clone(), ids.clone());
@@ -186,7 +208,10 @@ fn files_stream(
                     let items = rows
                         .iter()
                         .map(|(_, url, commit, f)| match format {
-                            Format::Csv => export::file_csv(url, commit.as_deref(), f),
+                            Format::Csv => with_compliance(
+                                export::file_csv(url, commit.as_deref(), f),
+                                compliance,
+                            ),
                             _ => export::file_json(url, commit.as_deref(), f).to_string(),
                         })
                         .collect();
@@ -197,14 +222,15 @@ fn files_stream(
         }
     });
     match format {
-        Format::Csv => framed(format!("{}\r\n", export::FILES_HEADER), pages, "", ""),
-        _ => framed(json_head("files"), pages, ",", "]}\n"),
+        Format::Csv => framed(csv_header(export::FILES_HEADER), pages, "", ""),
+        _ => framed(json_head("files", compliance), pages, ",", "]}\n"),
     }
 }
 
 fn trace_stream(
     state: std::sync::Arc<AppState>,
     ids: Option<Vec<String>>,
+    compliance: bool,
 ) -> futures_util::stream::BoxStream<'static, Chunk> {
     // One evidence set at a time: a page of evidence ids, then each set's ranges.
     let pages = stream::unfold(Some(String::new()), move |after| {
@@ -229,11 +255,13 @@ fn trace_stream(
                             last = l.seq;
                             ranges.extend(page);
                         }
-                        records.extend(
-                            export::agent_trace_records(&ranges)
-                                .into_iter()
-                                .map(|r| r.to_string()),
-                        );
+                        records.extend(export::agent_trace_records(&ranges).into_iter().map(
+                            |mut r| {
+                                r["metadata"]["mergeloom"]["compliance_mode"] =
+                                    serde_json::Value::Bool(compliance);
+                                r.to_string()
+                            },
+                        ));
                     }
                     Ok((records, evs.last().cloned()))
                 })
@@ -246,7 +274,7 @@ fn trace_stream(
         }
     });
     let head = format!(
-        "{{\"version\":\"0.1.0\",\"generated_at\":\"{}\",\"traces\":[",
+        "{{\"version\":\"0.1.0\",\"generated_at\":\"{}\",\"compliance_mode\":{compliance},\"traces\":[",
         crate::time::now()
     );
     framed(head, pages, ",", "]}\n")

@@ -84,11 +84,17 @@ pub async fn get_job(
 ) -> Result<web::Json<Job>, ApiError> {
     let id = job_id(&path)?.to_string();
     let key = id.clone();
+    let policy = state.retention.policy();
     state
         .db
         .read(move |c| jobs::find(c, &key))
         .await?
-        .map(web::Json)
+        .map(|mut job| {
+            for run in &mut job.runs {
+                crate::retention::policy::decorate_run(run, &policy);
+            }
+            web::Json(job)
+        })
         .ok_or_else(|| ApiError::NotFound(format!("job {id} not found")))
 }
 

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod params;
 pub mod probes;
 pub mod providers;
+pub mod retention;
 pub mod runs;
 pub mod samples;
 pub mod session;
@@ -49,6 +50,7 @@ pub struct AppState {
     pub code_audit: crate::code_audit::CodeAudit,
     pub health: crate::health::Health,
     pub providers: crate::providers::config::ProviderStore,
+    pub retention: crate::retention::Retention,
     pub started_at: DateTime<Utc>,
 }
 
@@ -67,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(providers::configure)
             .configure(samples::configure)
             .configure(settings::configure)
+            .configure(retention::configure)
             .configure(audit::configure)
             .configure(code_audit::configure)
             .configure(openapi::configure)

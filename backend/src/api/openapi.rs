@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::health::get_health, super::health::get_history, super::metrics::metrics,
         super::providers::list_providers, super::providers::put_provider, super::providers::check_provider,
         super::settings::get_settings, super::settings::put_settings, super::settings::get_history,
+        super::retention::get_retention, super::retention::preview, super::retention::prune_now,
     ),
     components(schemas(
         crate::model::Run, crate::model::Job, crate::model::JobCreated, crate::model::Event,
@@ -56,9 +57,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         crate::providers::Readiness, crate::providers::Check, crate::providers::ReadyStatus,
         super::settings::SettingsDoc, super::settings::SettingsHistory, crate::db::settings::HistoryEntry,
         crate::settings::layers::SettingView,
+        crate::retention::RetentionStatus, crate::retention::RetentionPreview, crate::retention::PruneReport,
+        crate::retention::policy::Policy, crate::retention::plan::EventFigures,
+        crate::retention::plan::AuditFigures, crate::retention::plan::CodeAuditFigures,
     )),
     tags(
-        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "health"), (name = "probes"), (name = "providers"), (name = "settings"),
+        (name = "jobs"), (name = "runs"), (name = "events"), (name = "session"), (name = "worker"), (name = "executors"), (name = "audit"), (name = "code-audit"), (name = "health"), (name = "probes"), (name = "providers"), (name = "settings"), (name = "retention"),
     )
 )]
 pub struct ApiDoc;

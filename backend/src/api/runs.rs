@@ -83,6 +83,11 @@ pub async fn list_runs(
             runs::list(c, &filter, cursor.as_ref(), limit)
         })
         .await?;
+    let policy = state.retention.policy();
+    let mut items = items;
+    for run in &mut items {
+        crate::retention::policy::decorate_run(run, &policy);
+    }
     Ok(web::Json(RunList {
         items,
         next_cursor: next.as_ref().map(params::encode_cursor),
@@ -98,11 +103,15 @@ pub async fn get_run(
 ) -> Result<web::Json<Run>, ApiError> {
     let id = run_id(&path)?.to_string();
     let key = id.clone();
+    let policy = state.retention.policy();
     state
         .db
         .read(move |c| runs::detail(c, &key))
         .await?
-        .map(web::Json)
+        .map(|mut run| {
+            crate::retention::policy::decorate_run(&mut run, &policy);
+            web::Json(run)
+        })
         .ok_or_else(|| ApiError::NotFound(format!("run {id} not found")))
 }
 
@@ -160,7 +169,8 @@ pub async fn cancel_run(
     params(("id" = String, Path, description = "run id")),
     responses((status = 200, content_type = "text/x-patch", body = String,
         description = "the run's change as `git format-patch` text"),
-        (status = 404, body = crate::model::ErrorEnvelope), (status = 409, body = crate::model::ErrorEnvelope)))]
+        (status = 404, body = crate::model::ErrorEnvelope), (status = 409, body = crate::model::ErrorEnvelope),
+        (status = 410, body = crate::model::ErrorEnvelope, description = "removed by retention")))]
 pub async fn run_patch(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -179,6 +189,11 @@ pub async fn run_patch(
     let Some(row) = row else {
         return Err(ApiError::NotFound(format!("run {id} not found")));
     };
+    if !row.audit_retained {
+        return Err(ApiError::Gone(format!(
+            "the stored change of run {id} was removed by the retention policy"
+        )));
+    }
     match patch {
         Some(p) => Ok(HttpResponse::Ok()
             .content_type("text/x-patch; charset=utf-8")

@@ -478,6 +478,7 @@ pub fn record(conn: &mut SqliteConnection, run_id: &str) -> Result<TicketAudit, 
             events_retained: run.events_retained,
             audit_expires_at: run.audit_expires_at.clone(),
         },
+        compliance_mode: false,
     };
     record.outcome.explanation = crate::audit_explain::explain(&record);
     Ok(record)

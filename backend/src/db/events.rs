@@ -61,6 +61,7 @@ pub fn append_in_tx(
     let ts = crate::time::now();
     let mut published = Vec::with_capacity(new_events.len());
     let mut seq = last;
+    let mut bytes = 0_i64;
     for e in new_events {
         seq += 1;
         let row = EventRow {
@@ -74,6 +75,7 @@ pub fn append_in_tx(
             text: e.text,
             data: e.data.as_ref().map(serde_json::Value::to_string),
         };
+        bytes += event_bytes(&row);
         diesel::insert_into(events::table)
             .values(&row)
             .execute(conn)?;
@@ -93,6 +95,7 @@ pub fn append_in_tx(
         .set((
             runs::last_event_seq.eq(seq),
             runs::event_count.eq(runs::event_count + added),
+            runs::event_bytes.eq(runs::event_bytes + bytes),
         ))
         .execute(conn)?;
     ctx.last_seq.insert(run_id.to_owned(), seq);
@@ -101,6 +104,21 @@ pub fn append_in_tx(
         first: last + 1,
         last: seq,
     })
+}
+
+/// The bytes an event counts for the retention size cap: every stored field plus a fixed 16 for
+/// the key and row overhead (the retention migration backfills with the same formula).
+#[must_use]
+pub fn event_bytes(row: &EventRow) -> i64 {
+    let len = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    let n = row.ts.len()
+        + row.kind.len()
+        + len(&row.stage)
+        + len(&row.stream)
+        + len(&row.text)
+        + len(&row.data)
+        + 16;
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Turns a stored row into the API's Event.

@@ -599,3 +599,15 @@ pub fn count_by_status(
     }
     Ok(q.load(conn)?)
 }
+
+/// Whether a run's Code Audit evidence is still kept (`None`: no such run).
+pub fn code_audit_retained(
+    conn: &mut SqliteConnection,
+    run_id: &str,
+) -> Result<Option<bool>, DbError> {
+    Ok(runs::table
+        .find(run_id)
+        .select(runs::code_audit_retained)
+        .first(conn)
+        .optional()?)
+}

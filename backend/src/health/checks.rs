@@ -234,6 +234,7 @@ pub async fn storage(
     config: &Config,
     health: &HealthConfig,
     disk_probe: std::sync::Arc<dyn DiskProbe>,
+    policy: crate::retention::policy::Policy,
 ) -> Found {
     let mut problems: Vec<(Status, String, &'static str)> = Vec::new();
     let mut details = json!({"data_dir": config.data_dir.display().to_string()});
@@ -339,6 +340,8 @@ pub async fn storage(
         Err(e) => problems.push((Status::Down, format!("file checks failed: {e}"), ACTION_DB)),
     }
 
+    details["retention"] = retention_details(db, policy).await;
+
     problems.sort_by_key(|p| std::cmp::Reverse(p.0));
     match problems.first() {
         Some((status, message, action)) => {
@@ -365,6 +368,31 @@ pub async fn storage(
                 details,
             )
         }
+    }
+}
+
+/// What the next prune would free (the retention preview's figures), bounded in time: a slow
+/// plan is reported as not computed rather than slowing the storage check.
+async fn retention_details(db: &Db, policy: crate::retention::policy::Policy) -> serde_json::Value {
+    let now = chrono::Utc::now();
+    let plan = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        db.read(move |c| crate::retention::plan::plan(c, &policy, now)),
+    )
+    .await;
+    match plan {
+        Ok(Ok(p)) => json!({
+            "policy": policy,
+            "would_free": {
+                "events": p.event_figures(),
+                "audit": p.audit_figures(),
+                "code_audit": p.code_audit_figures(),
+                "bytes": p.event_figures().bytes + p.audit_figures().bytes,
+            },
+            "blocked_by_compliance": p.blocked_by_compliance,
+        }),
+        Ok(Err(e)) => json!({"policy": policy, "error": e.to_string()}),
+        Err(_) => json!({"policy": policy, "error": "the retention preview took too long"}),
     }
 }
 

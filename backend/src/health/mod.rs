@@ -177,7 +177,13 @@ impl Health {
         let storage = timed(
             "storage",
             timeout,
-            checks::storage(&d.db, &d.config, hc, probe),
+            checks::storage(
+                &d.db,
+                &d.config,
+                hc,
+                probe,
+                crate::retention::policy::Policy::from_settings(&settings),
+            ),
         );
         let provider_settings = settings.clone();
         let providers = timed("providers", timeout, async move {

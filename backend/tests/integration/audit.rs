@@ -18,7 +18,7 @@ use super::executor::{Api, FIXED_CALC, Repo, Worker, git, i, s, st, stages, work
 use super::support::{TestServer, assert_envelope, field_paths, str_at};
 
 const SCHEMA: &str = "mergeloom.ticket-audit.v1";
-const CSV_HEADER: &str = "run_id,job_id,attempt,ticket_key,ticket_title,repository,branch,provider,model,status,reason_code,failed_stage,validation_passed,repair_attempts,review_fixes_ran,files_changed,additions,deletions,input_tokens,output_tokens,cost_usd,started_at,finished_at,duration_ms";
+const CSV_HEADER: &str = "run_id,job_id,attempt,ticket_key,ticket_title,repository,branch,provider,model,status,reason_code,failed_stage,validation_passed,repair_attempts,review_fixes_ran,files_changed,additions,deletions,input_tokens,output_tokens,cost_usd,started_at,finished_at,duration_ms,compliance_mode";
 const VALIDATE: &str = "python3 -m unittest -q";
 /// A title a spreadsheet would evaluate (and with a comma and quotes).
 const FORMULA_TITLE: &str = "=HYPERLINK(\"http://x.example\",\"fix\") add";
@@ -1281,7 +1281,8 @@ async fn audit_of_real_runs() {
         .collect();
     assert_eq!(rows.len(), items.len());
     for (row, item) in rows.iter().zip(&items) {
-        assert_eq!(row.len(), 24);
+        assert_eq!(row.len(), 25);
+        assert_eq!(row[24], "false", "compliance_mode, the trailing column");
         // cost_usd is a number: compare its value, the rest cell by cell.
         let cost: f64 = row[20].parse().expect("cost_usd is a number");
         assert_eq!(
@@ -1328,9 +1329,17 @@ async fn audit_of_real_runs() {
     assert!(header(&headers, "content-disposition").ends_with(".ndjson\""));
     let lines: Vec<Value> = nd
         .lines()
-        .map(|l| serde_json::from_str(l).expect("an NDJSON line"))
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).expect("an NDJSON line");
+            let cm = v.as_object_mut().and_then(|o| o.remove("compliance_mode"));
+            assert_eq!(cm, Some(json!(false)), "every line says compliance_mode");
+            v
+        })
         .collect();
-    assert_eq!(lines, items, "NDJSON lines = the list items");
+    assert_eq!(
+        lines, items,
+        "NDJSON lines = the list items (plus compliance_mode)"
+    );
     let (_, _, nd) = raw(api, "/api/v1/audit/export?format=ndjson&ticket=AUD-4").await;
     assert_eq!(nd.lines().count(), 1);
     assert_eq!(

@@ -222,7 +222,7 @@ async fn published_run_is_pending_until_merged_then_current() {
         .collect();
     assert_eq!(
         header.join(","),
-        "repository,commit,path,start_line,end_line,line_count,status,run_id,ticket_key,provider,model,origin_commit,content_hash,reconciled_at"
+        "repository,commit,path,start_line,end_line,line_count,status,run_id,ticket_key,provider,model,origin_commit,content_hash,reconciled_at,compliance_mode"
     );
     let feature = fs::read_to_string(work.join("feature.py")).expect("test data");
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();

@@ -19,6 +19,7 @@ mod health;
 mod model_server;
 mod process;
 mod providers;
+mod retention;
 mod security;
 mod settings;
 mod stream;

@@ -473,3 +473,41 @@ async fn settings_diff_guard_limits_and_protected_paths_block_runs() {
     assert_outcome(&run, "blocked", "diff_guard", Some("diff_guard"));
     w.stop().await;
 }
+
+/// The executors' last heartbeat as `GET /api/v1/executors` shows it.
+async fn last_heartbeat(w: &Worker) -> String {
+    let (status, body) = w.api.get("/api/v1/executors").await;
+    assert_eq!(status, 200, "executors: {body}");
+    s(&body, "/items/0/last_heartbeat_at")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_heartbeat_interval_changes_the_heartbeat_cadence() {
+    let w = worker(|c| c.heartbeat_interval_seconds = 1).await;
+    // Every second: the heartbeat moves (polled generously, no timing assertion).
+    let first = last_heartbeat(&w).await;
+    let start = std::time::Instant::now();
+    while last_heartbeat(&w).await == first {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "no heartbeat at a 1 s interval"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // An hour: after the heartbeat already waiting lands, no other comes.
+    w.api
+        .put_settings(&json!({"heartbeat_interval_seconds": 3600}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let settled = last_heartbeat(&w).await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert_eq!(
+        last_heartbeat(&w).await,
+        settled,
+        "no heartbeat within seconds at a 3600 s interval"
+    );
+    // The executor is not called stale: staleness is measured in the new interval.
+    let (_, body) = w.api.get("/api/v1/executors").await;
+    assert_eq!(s(&body, "/items/0/status"), "idle", "{body}");
+    w.stop().await;
+}

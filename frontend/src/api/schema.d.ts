@@ -372,6 +372,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_retention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retention/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retention/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["prune_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs": {
         parameters: {
             query?: never;
@@ -685,6 +733,13 @@ export interface components {
             passed?: boolean | null;
             ran: boolean;
         };
+        /** @description Ticket Audit records (with their stored diffs and commands) that would go. */
+        AuditFigures: {
+            /** Format: int64 */
+            bytes: number;
+            /** Format: int64 */
+            runs: number;
+        };
         AuditFile: {
             /** Format: int64 */
             additions: number;
@@ -847,6 +902,13 @@ export interface components {
             /** @description The status at `since` (or when the check first ran), then every change, oldest first. */
             points: components["schemas"]["StatusPoint"][];
         };
+        /** @description Code Audit evidence sets (and their line ranges) that would go. */
+        CodeAuditFigures: {
+            /** Format: int64 */
+            evidence: number;
+            /** Format: int64 */
+            ranges: number;
+        };
         /** @description Per-file counts. */
         CodeFile: {
             counts: components["schemas"]["StatusCounts"];
@@ -925,6 +987,15 @@ export interface components {
             stream?: string | null;
             text?: string | null;
             ts: string;
+        };
+        /** @description Events that would go (or went): whole runs. */
+        EventFigures: {
+            /** Format: int64 */
+            bytes: number;
+            /** Format: int64 */
+            events: number;
+            /** Format: int64 */
+            runs: number;
         };
         /** @description A page of events, in seq order. */
         EventList: {
@@ -1194,6 +1265,33 @@ export interface components {
             reason_code: string;
             status: string;
         };
+        /** @description What is kept, and for how long. Zero means "keep" for the day limits and "no cap" for bytes. */
+        Policy: {
+            /**
+             * Format: int32
+             * @description Days Ticket Audit records and stored diffs are kept after a run ends (0 = keep).
+             */
+            audit_days: number;
+            /**
+             * Format: int32
+             * @description Days Code Audit evidence is kept after it was recorded (0 = keep).
+             */
+            code_audit_days: number;
+            /** @description Audit and Code Audit evidence is never pruned. */
+            compliance_mode: boolean;
+            /**
+             * Format: int32
+             * @description Days live stream events and raw output are kept after a run ends (0 = keep).
+             */
+            events_days: number;
+            /**
+             * Format: int64
+             * @description Most bytes of events kept over all runs (0 = no cap).
+             */
+            events_max_bytes: number;
+            /** @description Run worktrees are kept after runs (otherwise removed when a run ends). */
+            keep_workspaces: boolean;
+        };
         /** @description One readiness check. */
         ProviderCheck: {
             message: string;
@@ -1256,6 +1354,25 @@ export interface components {
              *     stored secret; `""` or `null` clears a field.
              */
             settings: Record<string, never>;
+        };
+        /** @description What a prune removed. */
+        PruneReport: {
+            audit: components["schemas"]["AuditFigures"];
+            blocked_by_compliance: boolean;
+            code_audit: components["schemas"]["CodeAuditFigures"];
+            /** Format: int64 */
+            duration_ms: number;
+            events: components["schemas"]["EventFigures"];
+            finished_at: string;
+            policy: components["schemas"]["Policy"];
+            started_at: string;
+            /** @description `schedule` or `request`. */
+            trigger: string;
+            /**
+             * Format: int64
+             * @description Bytes the database file gave back (incremental vacuum).
+             */
+            vacuumed_bytes: number;
         };
         PublishInput: {
             push?: boolean | null;
@@ -1321,6 +1438,28 @@ export interface components {
             audit_expires_at?: string | null;
             audit_retained: boolean;
             events_retained: boolean;
+        };
+        /** @description What the next prune would remove. */
+        RetentionPreview: {
+            audit: components["schemas"]["AuditFigures"];
+            /** @description Compliance mode keeps audit and code-audit evidence the policy would otherwise prune. */
+            blocked_by_compliance: boolean;
+            code_audit: components["schemas"]["CodeAuditFigures"];
+            computed_at: string;
+            events: components["schemas"]["EventFigures"];
+            policy: components["schemas"]["Policy"];
+        };
+        /** @description The pruner's state: the policy in effect, the last prune, the next scheduled one. */
+        RetentionStatus: {
+            /**
+             * Format: int64
+             * @description How often the scheduled prune runs (0 = only on demand).
+             */
+            interval_seconds: number;
+            last_prune?: null | components["schemas"]["PruneReport"];
+            next_prune_at?: string | null;
+            policy: components["schemas"]["Policy"];
+            running: boolean;
         };
         ReviewInput: {
             enabled?: boolean | null;
@@ -1464,6 +1603,8 @@ export interface components {
         /** @description The `mergeloom.ticket-audit.v1` record of one terminal run. */
         TicketAudit: {
             commands: components["schemas"]["AuditCommand"][];
+            /** @description Whether the worker runs in compliance mode (audit evidence is never pruned). */
+            compliance_mode?: boolean;
             diff_guard: components["schemas"]["AuditDiffGuard"];
             files: components["schemas"]["AuditFile"][];
             outcome: components["schemas"]["AuditRecordOutcome"];
@@ -1974,6 +2115,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description the run's evidence was removed by retention */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2449,6 +2599,85 @@ export interface operations {
             };
         };
     };
+    get_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionStatus"];
+                };
+            };
+        };
+    };
+    preview: {
+        parameters: {
+            query?: {
+                events_days?: number;
+                audit_days?: number;
+                code_audit_days?: number;
+                events_max_bytes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPreview"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    prune_now: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PruneReport"];
+                };
+            };
+            /** @description a prune is already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_runs: {
         parameters: {
             query?: {
@@ -2814,6 +3043,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description removed by retention */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
