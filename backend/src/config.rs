@@ -807,6 +807,7 @@ fn api_settings(
         base_url,
         model: nonempty(model),
         api_key: key_from_env(&[key_env]).map(|(_, k)| Secret(k)),
+        max_turns: None,
     })
 }
 

@@ -429,13 +429,7 @@ impl Pipeline {
             .provider
             .id
             .clone()
-            .or_else(|| self.settings.default_provider.clone())
-            .or_else(|| {
-                self.settings
-                    .command_provider
-                    .as_ref()
-                    .map(|_| "command".to_owned())
-            });
+            .or_else(|| providers::default_provider_id(&self.settings));
         let command_argv = self
             .spec
             .provider

@@ -3,11 +3,12 @@
 //! ready. Review verdicts are read by the pipeline from `MERGELOOM_REVIEW_FILE`, whoever wrote it.
 //!
 //! Kinds: `command` ([`command`]), the CLI agents `claude-code-cli`, `codex-cli`, `gemini-cli`
-//! ([`cli`]); the API providers of the next issue implement the same trait (their agent loop
-//! runs inside `run_step`, reporting through the same [`cli::events`]-style events, [`usage`]
-//! and [`pricing`]). [`build`] makes the provider a run uses; [`readiness_of`] answers for the
-//! Health and Providers pages.
+//! ([`cli`]), and the API providers `openai-compatible` and `anthropic` ([`api`]: the worker runs
+//! their agent loop inside `run_step`, reporting through the same [`cli::events`] events,
+//! [`usage`] and [`pricing`]). [`build`] makes the provider a run uses; [`readiness_of`] answers
+//! for the Health and Providers pages.
 
+pub mod api;
 pub mod cli;
 pub mod command;
 pub mod config;
@@ -125,6 +126,15 @@ pub fn build(
             .ok_or(BuildError::NoCommand)?;
         return Ok(Box::new(command::CommandProvider { argv }));
     }
+    if let Some(kind) = api::client::ApiKind::from_id(id) {
+        return Ok(Box::new(api::ApiProvider::new(
+            kind,
+            kind.settings(settings).clone(),
+            model,
+            settings.allowed_commands.clone(),
+            Duration::from_secs(settings.command_timeout_seconds),
+        )));
+    }
     let kind = cli::CliKind::from_id(id).ok_or_else(|| BuildError::NotConfigured(id.to_owned()))?;
     Ok(Box::new(cli::CliProvider::new(
         kind,
@@ -134,10 +144,26 @@ pub fn build(
     )))
 }
 
+/// The provider a job that names none runs with: `default_provider`, else the command provider
+/// when one is configured.
+#[must_use]
+pub fn default_provider_id(settings: &RuntimeSettings) -> Option<String> {
+    settings.default_provider.clone().or_else(|| {
+        settings
+            .command_provider
+            .as_ref()
+            .map(|_| "command".to_owned())
+    })
+}
+
 /// Whether a provider kind is configured on this worker (checked at job submission): the
-/// command provider when it has a command; a CLI provider when its program is found.
+/// command provider when it has a command; a CLI provider when its program is found; an API
+/// provider when it has a key.
 #[must_use]
 pub fn is_configured(id: &str, settings: &RuntimeSettings) -> bool {
+    if let Some(kind) = api::client::ApiKind::from_id(id) {
+        return kind.settings(settings).api_key.is_some();
+    }
     match id {
         "command" => settings.command_provider.is_some(),
         other => cli::CliKind::from_id(other)
@@ -162,6 +188,9 @@ pub async fn readiness_all(settings: &RuntimeSettings) -> Vec<(&'static str, Rea
 /// A provider kind's readiness now (for the Health and Providers pages); `None` for a kind this
 /// worker does not implement.
 pub async fn readiness_of(id: &str, settings: &RuntimeSettings) -> Option<Readiness> {
+    if let Some(kind) = api::client::ApiKind::from_id(id) {
+        return Some(api::readiness(kind, kind.settings(settings)).await);
+    }
     if id != "command" && cli::CliKind::from_id(id).is_none() {
         return None;
     }

@@ -56,6 +56,9 @@ pub struct ApiSettings {
     pub base_url: Option<String>,
     pub model: Option<String>,
     pub api_key: Option<Secret>,
+    /// Most model turns per provider step ([`crate::providers::api::DEFAULT_MAX_TURNS`] when
+    /// unset).
+    pub max_turns: Option<u32>,
 }
 
 /// The settings in effect now.

@@ -6,9 +6,12 @@
 //! - `stream`: SSE resume with no gap and no duplicate, lagging clients, the worker-wide stream.
 //! - `health`: health checks, probes, idle reasons and `/metrics`.
 //! - `process`: the binary itself (data-directory lock, SIGTERM, non-loopback without a token).
+//! - `api_providers`: the OpenAI-compatible and Anthropic API providers (the worker's own agent
+//!   loop) through the pipeline, against `model_server`.
 //! - `cli_providers`: the real Claude Code and Codex CLIs through the pipeline, against
 //!   `model_server`, the scripted model server.
 
+mod api_providers;
 mod audit;
 mod cli_providers;
 mod code_audit;

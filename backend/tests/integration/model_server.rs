@@ -4,9 +4,13 @@
 //! calls) and Gemini `streamGenerateContent` (SSE, `functionCall`), and answers each model request with the next reply of a per-test script: text, tool
 //! calls, an HTTP error (401, or 429 with `Retry-After`), or a hang. Every request is recorded.
 //!
+//! `GET …/models` (the OpenAI `/v1/models` and Anthropic `/v1/models` listings) answers a small
+//! list, or 401 when the key starts with `bad` (for readiness checks); it is not recorded.
+//!
 //! A reply may contain `{{review_file}}`, replaced by the verdict path the worker put in the
-//! prompt ("The verdict file is: …"), and `{{cwd}}`, replaced by the working directory the CLI
-//! told the model about, so scripted tool calls can name real paths.
+//! prompt ("The verdict file is: …"), `{{cwd}}`, replaced by the working directory the CLI
+//! told the model about, so scripted tool calls can name real paths, and `{{token}}`, replaced by
+//! the token a provider self-test asked the model to echo ("… with token \"<hex>\" …").
 
 use std::collections::VecDeque;
 use std::net::TcpListener;
@@ -123,8 +127,33 @@ enum Protocol {
     Gemini,
 }
 
+/// The key a request carries (`x-api-key`, `x-goog-api-key` or the bearer token).
+fn key_of(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("x-api-key")
+        .or_else(|| req.headers().get("x-goog-api-key"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            req.headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::to_owned)
+        })
+}
+
 async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
     let path = req.path().to_owned();
+    if path.ends_with("/models") && req.method() == actix_web::http::Method::GET {
+        if key_of(&req).is_none_or(|k| k.starts_with("bad")) {
+            return HttpResponse::Unauthorized().json(
+                json!({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}),
+            );
+        }
+        return HttpResponse::Ok().json(json!({"object": "list", "data": [
+            {"id": "scripted-model", "object": "model", "type": "model"}]}));
+    }
     let protocol = if path.ends_with("/messages") {
         Protocol::Anthropic
     } else if path.ends_with("/responses") {
@@ -141,21 +170,10 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> 
         return HttpResponse::MethodNotAllowed().finish();
     }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let key = req
-        .headers()
-        .get("x-api-key")
-        .or_else(|| req.headers().get("x-goog-api-key"))
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| {
-            req.headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::to_owned)
-        });
+    let key = key_of(&req);
     let review_file = find_review_file(&body);
     let cwd = find_cwd(&body);
+    let token = find_token(&body);
     state.requests.lock().expect("requests").push(Recorded {
         path: path.clone(),
         body,
@@ -174,6 +192,7 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> 
     };
     let reply = substitute(reply, "{{review_file}}", review_file.as_deref());
     let reply = substitute(reply, "{{cwd}}", cwd.as_deref());
+    let reply = substitute(reply, "{{token}}", token.as_deref());
     match reply {
         Reply::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -238,6 +257,18 @@ fn find_review_file(body: &Value) -> Option<String> {
         .find(|c: char| c.is_whitespace() || c == '\\' || c == '"')
         .unwrap_or(rest.len());
     Some(rest[..end].to_owned())
+}
+
+/// The token a self-test asks the model to echo: the hex digits after "with token ".
+fn find_token(body: &Value) -> Option<String> {
+    let text = body.to_string();
+    let at = text.find("with token ")? + "with token ".len();
+    let hex: String = text[at..]
+        .trim_start_matches(['\\', '"'])
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    (!hex.is_empty()).then_some(hex)
 }
 
 /// The working directory as the CLI describes it to the model (Claude Code: "Primary working

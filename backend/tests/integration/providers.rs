@@ -74,16 +74,11 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_secrets_are_sealed_masked_kept_on_echo_and_cleared() {
     let dir = tempfile::tempdir().expect("data dir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind an endpoint");
-    let endpoint = format!(
-        "http://127.0.0.1:{}/v1",
-        listener.local_addr().expect("addr").port()
-    );
+    let model_server = crate::model_server::ModelServer::start(Vec::new());
+    let endpoint = format!("{}/v1", model_server.url);
     let http = client();
     let srv = server::start(Config::for_data_dir(dir.path().to_path_buf()))
         .await
@@ -136,16 +131,8 @@ async fn provider_secrets_are_sealed_masked_kept_on_echo_and_cleared() {
     let v: Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(v["settings"]["api_key"], "…QX9Z");
     assert_eq!(v["settings"]["model"], "gpt-test");
-    // Key, model and endpoint pass; only the missing agent loop keeps it from running jobs.
-    assert_eq!(v["readiness"]["status"], "not_ready", "{v}");
-    let failed: Vec<&str> = v["readiness"]["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .filter(|c| c["ok"] == false)
-        .filter_map(|c| c["name"].as_str())
-        .collect();
-    assert_eq!(failed, ["agent_loop"], "{v}");
+    // Key, model and endpoint (its models listing, with the key) pass: ready to run jobs.
+    assert_eq!(v["readiness"]["status"], "ready", "{v}");
     assert_eq!(
         srv.state.settings.get().openai.api_key,
         Some(Secret(KEY.into())),
@@ -232,7 +219,7 @@ async fn provider_secrets_are_sealed_masked_kept_on_echo_and_cleared() {
     assert_eq!(v["readiness"]["status"], "not_ready");
     assert_eq!(srv.state.settings.get().openai.api_key, None);
     srv.stop().await;
-    drop(listener);
+    model_server.stop().await;
 }
 
 #[tokio::test]
@@ -296,7 +283,10 @@ async fn provisioned_provider_fields_are_locked_and_a_locked_put_changes_nothing
     let (_, providers) = list(&ts.http, &base).await;
     let o = item(&providers, "openai-compatible");
     assert_eq!(o["source"], "provisioned");
-    assert_eq!(o["locked_fields"], json!(["base_url", "model", "api_key"]));
+    assert_eq!(
+        o["locked_fields"],
+        json!(["base_url", "model", "api_key", "max_turns"])
+    );
     let (status, _) = put(&ts.http, &base, "openai-compatible", json!({"model": "m"})).await;
     assert_eq!(status, 409);
     assert_eq!(ts.state().settings.get().openai.model, None);

@@ -372,6 +372,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/providers/{id}/self-test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["self_test_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/retention": {
         parameters: {
             query?: never;
@@ -1320,6 +1336,11 @@ export interface components {
                 [key: string]: string | null;
             };
             source: components["schemas"]["ProviderSource"];
+            /**
+             * @description Jobs that name no provider run with this one (`default_provider`, else the command
+             *     provider when it has a command).
+             */
+            is_default: boolean;
         };
         /** @description The providers (one per kind). */
         ProviderList: {
@@ -1519,6 +1540,29 @@ export interface components {
         RunValidation: {
             mode: string;
             passed?: boolean | null;
+        };
+        /** @description The result of a provider self-test. */
+        SelfTestResult: {
+            checks: components["schemas"]["ProviderCheck"][];
+            /** Format: int64 */
+            duration_ms: number;
+            /** @description One sentence: what worked, or the first thing that did not. */
+            message: string;
+            /** @description The model that answered (or the configured one). */
+            model?: string | null;
+            /** @description Every check passed. */
+            ok: boolean;
+            provider_id: string;
+            /** @description RFC 3339 UTC with milliseconds. */
+            tested_at: string;
+            usage: components["schemas"]["SelfTestUsage"];
+        };
+        /** @description Tokens the self-test spent. */
+        SelfTestUsage: {
+            /** Format: int64 */
+            input_tokens: number;
+            /** Format: int64 */
+            output_tokens: number;
         };
         /** @description `POST /api/v1/session` body. */
         SessionRequest: {
@@ -2590,6 +2634,46 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    self_test_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description provider id (its kind) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the self-test ran (see `ok`); it spends a few tokens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfTestResult"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description not an API provider: the self-test applies to openai-compatible and anthropic */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,7 +17,12 @@ pub enum FieldKind {
     Command,
     /// A secret: stored encrypted, never returned.
     Secret,
+    /// A whole number from 1 to [`MAX_COUNT`].
+    Count,
 }
+
+/// Largest accepted [`FieldKind::Count`] value.
+pub const MAX_COUNT: u32 = 1000;
 
 /// One settings field.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +42,10 @@ const BASE_URL: Field = Field {
 const API_KEY: Field = Field {
     name: "api_key",
     kind: FieldKind::Secret,
+};
+const MAX_TURNS: Field = Field {
+    name: "max_turns",
+    kind: FieldKind::Count,
 };
 const COMMAND: Field = Field {
     name: "command",
@@ -76,12 +85,12 @@ pub const KINDS: [KindSpec; 6] = [
     KindSpec {
         id: "openai-compatible",
         label: "OpenAI-compatible API",
-        fields: &[BASE_URL, MODEL, API_KEY],
+        fields: &[BASE_URL, MODEL, API_KEY, MAX_TURNS],
     },
     KindSpec {
         id: "anthropic",
         label: "Anthropic API",
-        fields: &[BASE_URL, MODEL, API_KEY],
+        fields: &[BASE_URL, MODEL, API_KEY, MAX_TURNS],
     },
 ];
 
@@ -120,6 +129,10 @@ pub fn validate(field: Field, value: &str) -> Result<(), String> {
             .map(|_| ())
             .map_err(|e| e.to_string()),
         FieldKind::Command => crate::jobspec::split_command_line(value).map(|_| ()),
+        FieldKind::Count => match value.parse::<u32>() {
+            Ok(n) if (1..=MAX_COUNT).contains(&n) => Ok(()),
+            _ => Err(format!("must be a whole number from 1 to {MAX_COUNT}")),
+        },
     }
 }
 
@@ -151,6 +164,7 @@ pub fn provisioned(config: &Config, kind: &str, field: &str) -> Option<String> {
         "model" => s.model.clone(),
         "base_url" => s.base_url.clone(),
         "api_key" => s.api_key.as_ref().map(|k| k.0.clone()),
+        "max_turns" => s.max_turns.map(|n| n.to_string()),
         _ => None,
     }
 }
@@ -198,6 +212,7 @@ pub fn apply(s: &mut RuntimeSettings, kind: &str, field: &str, value: Option<&st
         "model" => a.model = owned,
         "base_url" => a.base_url = owned,
         "api_key" => a.api_key = owned.map(Secret),
+        "max_turns" => a.max_turns = value.and_then(|v| v.parse().ok()),
         _ => {}
     }
 }
@@ -232,6 +247,9 @@ mod tests {
         assert!(validate(API_KEY, "sk-\n1").is_err());
         assert!(validate(COMMAND, "python3 agent.py").is_ok());
         assert!(validate(COMMAND, "a && b").is_err());
+        assert!(validate(MAX_TURNS, "40").is_ok());
+        assert!(validate(MAX_TURNS, "0").is_err());
+        assert!(validate(MAX_TURNS, "x").is_err());
     }
 
     #[test]

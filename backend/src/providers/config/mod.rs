@@ -6,7 +6,6 @@
 //! that start afterwards see them), answers the API's views (secrets masked) and applies
 //! partial updates atomically.
 
-pub mod api_checks;
 pub mod fields;
 pub mod secrets;
 
@@ -50,6 +49,9 @@ pub struct ProviderItem {
     /// Every field of the kind with its effective value (`null` when unset).
     pub settings: BTreeMap<String, Option<String>>,
     pub readiness: Readiness,
+    /// Jobs that name no provider run with this one (`default_provider`, else the command
+    /// provider when it has a command).
+    pub is_default: bool,
 }
 
 /// Why an update was refused.
@@ -208,7 +210,10 @@ impl ProviderStore {
                 (f.name.to_owned(), shown)
             })
             .collect();
-        let readiness = readiness(spec.id, &self.inner.settings.get()).await;
+        let runtime = self.inner.settings.get();
+        let is_default =
+            crate::providers::default_provider_id(&runtime).as_deref() == Some(spec.id);
+        let readiness = readiness(spec.id, &runtime).await;
         ProviderItem {
             id: spec.id.to_owned(),
             kind: spec.id.to_owned(),
@@ -223,7 +228,14 @@ impl ProviderStore {
             locked_fields,
             settings,
             readiness,
+            is_default,
         }
+    }
+
+    /// The runtime settings in effect now (for the self-test).
+    #[must_use]
+    pub fn runtime(&self) -> crate::settings::RuntimeSettings {
+        self.inner.settings.get()
     }
 
     /// Applies a partial update: a secret that is absent or equal to its masked value is kept,
@@ -320,21 +332,8 @@ impl ProviderStore {
     }
 }
 
-/// A provider kind's readiness now: the API kinds from their settings ([`api_checks`]), the
-/// others from [`crate::providers::readiness_of`].
+/// A provider kind's readiness now (see [`crate::providers::readiness_of`]).
 pub async fn readiness(kind: &str, s: &crate::settings::RuntimeSettings) -> Readiness {
-    if let Some((api, default_url)) = api_checks::api_settings(kind, s) {
-        // The settings and key are kept and checked, but this worker cannot run a job with an
-        // API provider yet (jobs naming one are refused): say so rather than report it ready.
-        let mut r = api_checks::readiness(api, default_url).await;
-        r.checks.push(crate::providers::Check::fail(
-            "agent_loop",
-            format!(
-                "this worker version cannot run jobs with {kind} yet; jobs naming it are refused"
-            ),
-        ));
-        return Readiness::from_checks(r.checks);
-    }
     match crate::providers::readiness_of(kind, s).await {
         Some(r) => r,
         None => Readiness::from_checks(vec![crate::providers::Check::fail(
