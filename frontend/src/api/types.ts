@@ -88,3 +88,9 @@ export type ProviderItem = Schemas["ProviderItem"];
 export type ProviderList = Schemas["ProviderList"];
 export type ProviderCheck = Schemas["ProviderCheck"];
 export type ProviderReadiness = Schemas["ProviderReadiness"];
+
+/** Retention (`GET /api/v1/retention`, its preview and prune). */
+export type RetentionStatus = Schemas["RetentionStatus"];
+export type RetentionPreview = Schemas["RetentionPreview"];
+export type PruneReport = Schemas["PruneReport"];
+export type SelfTestResult = Schemas["SelfTestResult"];

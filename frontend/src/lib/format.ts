@@ -33,11 +33,23 @@ export function parseTimestamp(iso: string | null | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** "just now", "42s ago", "5m ago", "3h ago", "2d ago"; older than 30 days → the date. */
+/** Time until a moment ahead: "in 42s", "in 5m", "in 3h", "in 2d". */
+function formatAhead(ms: number): string {
+  if (ms < MINUTE) return `in ${Math.floor(ms / SECOND)}s`;
+  if (ms < HOUR) return `in ${Math.floor(ms / MINUTE)}m`;
+  if (ms < DAY) return `in ${Math.floor(ms / HOUR)}h`;
+  return `in ${Math.floor(ms / DAY)}d`;
+}
+
+/**
+ * "just now", "42s ago", "5m ago", "3h ago", "2d ago"; older than 30 days → the date. A moment
+ * more than 10 s ahead (a scheduled time) reads "in 5m".
+ */
 export function formatRelative(iso: string, now: number): string {
   const at = parseTimestamp(iso);
   if (at === null) return iso;
   const age = now - at;
+  if (age < -10 * SECOND) return formatAhead(-age);
   if (age < 10 * SECOND) return "just now";
   if (age < MINUTE) return `${Math.floor(age / SECOND)}s ago`;
   if (age < HOUR) return `${Math.floor(age / MINUTE)}m ago`;

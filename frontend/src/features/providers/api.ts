@@ -6,7 +6,7 @@
  */
 import { queryOptions, type QueryClient } from "@tanstack/react-query";
 import { apiGet, apiRequest } from "../../api/client";
-import type { ProviderItem, ProviderList } from "../../api/types";
+import type { ProviderItem, ProviderList, SelfTestResult } from "../../api/types";
 
 export const providerKeys = {
   all: ["providers"] as const,
@@ -47,4 +47,12 @@ export async function checkProvider(queryClient: QueryClient, id: string): Promi
   const item = await apiRequest<ProviderItem>(`${providerPath(id)}/check`, { method: "POST" });
   replaceProvider(queryClient, item);
   return item;
+}
+
+/** The providers the self-test applies to (it needs the worker's own agent loop). */
+export const SELF_TEST_KINDS: readonly string[] = ["openai-compatible", "anthropic"];
+
+/** Runs the self-test: one tiny real request that must call a tool (it spends a few tokens). */
+export function selfTestProvider(id: string): Promise<SelfTestResult> {
+  return apiRequest<SelfTestResult>(`${providerPath(id)}/self-test`, { method: "POST" });
 }

@@ -9,6 +9,7 @@ function provider(overrides: Partial<ProviderItem> = {}): ProviderItem {
     kind: "openai-compatible",
     label: "OpenAI-compatible API",
     source: "ui",
+    is_default: false,
     locked_fields: [],
     secret_fields: ["api_key"],
     settings: { base_url: "http://127.0.0.1:9000/v1", model: "gpt-x", api_key: "…abcd" },
@@ -65,6 +66,10 @@ describe("draftErrors", () => {
       api_key: "give the full secret, not its masked value",
     });
     expect(draftErrors(item, { base_url: "", model: "gpt-x", api_key: "" })).toEqual({});
+    const withTurns = provider({ settings: { ...item.settings, max_turns: null } });
+    expect(draftErrors(withTurns, { max_turns: "0" })).toEqual({ max_turns: "must be a whole number from 1 to 1000" });
+    expect(draftErrors(withTurns, { max_turns: "1001" })).toHaveProperty("max_turns");
+    expect(draftErrors(withTurns, { max_turns: "40" })).toEqual({});
   });
 });
 

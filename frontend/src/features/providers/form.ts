@@ -44,6 +44,8 @@ export function draftErrors(item: ProviderItem, drafts: Drafts): Record<string, 
       errors[field] = "must be an http:// or https:// URL";
     } else if ((field === "model" || isSecret(item, field)) && /\s/.test(value)) {
       errors[field] = "must not contain whitespace";
+    } else if (field === "max_turns" && !(/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 1000)) {
+      errors[field] = "must be a whole number from 1 to 1000";
     } else if (isSecret(item, field) && value.startsWith("…")) {
       errors[field] = "give the full secret, not its masked value";
     }

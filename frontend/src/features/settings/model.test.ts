@@ -109,20 +109,21 @@ describe("changeSet", () => {
 });
 
 describe("groupSettings", () => {
-  it("groups settings in the page's order and keeps the API's order within a group", () => {
+  it("groups settings in the page's order, each in PRODUCT.md's order, unknown names last", () => {
     const groups = groupSettings([
+      "retention_audit_days",
+      "command_timeout_seconds",
+      "zz_new_setting",
       "allowed_commands",
       "provider_timeout_seconds",
-      "command_timeout_seconds",
       "default_provider",
       "diff_guard_max_files",
       "retention_events_days",
-      "retention_audit_days",
       "compliance_mode",
     ]);
     expect(groups.map((g) => [g.id, g.names])).toEqual([
-      ["executor", ["allowed_commands", "command_timeout_seconds"]],
-      ["providers", ["provider_timeout_seconds", "default_provider"]],
+      ["executor", ["allowed_commands", "command_timeout_seconds", "zz_new_setting"]],
+      ["providers", ["default_provider", "provider_timeout_seconds"]],
       ["diff-guard", ["diff_guard_max_files"]],
       ["retention", ["retention_events_days", "retention_audit_days"]],
       ["compliance", ["compliance_mode"]],

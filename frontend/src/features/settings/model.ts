@@ -142,13 +142,40 @@ const GROUPS: readonly { id: string; title: string; match: (name: string) => boo
   { id: "executor", title: "Executor", match: () => true },
 ];
 
+/** The settings' order within their groups (PRODUCT.md's list); others follow alphabetically. */
+const SETTING_ORDER = [
+  "allowed_commands",
+  "command_timeout_seconds",
+  "max_repair_attempts",
+  "default_validation_mode",
+  "heartbeat_interval_seconds",
+  "output_limit_bytes_per_run",
+  "keep_workspaces",
+  "default_provider",
+  "provider_timeout_seconds",
+  "diff_guard_max_files",
+  "diff_guard_max_lines",
+  "diff_guard_protected_paths",
+  "retention_events_days",
+  "retention_events_max_bytes",
+  "retention_audit_days",
+  "retention_code_audit_days",
+  "compliance_mode",
+];
+
+function rank(name: string): number {
+  const i = SETTING_ORDER.indexOf(name);
+  return i === -1 ? SETTING_ORDER.length : i;
+}
+
 /** Order in which the groups appear on the page. */
 const ORDER = ["executor", "providers", "diff-guard", "retention", "compliance"];
 
-/** The settings by group, in the page's order; names keep the API's order within a group. */
+/** The settings by group, in the page's order, each group in PRODUCT.md's order. */
 export function groupSettings(names: readonly string[]): SettingGroup[] {
   const groups = new Map<string, SettingGroup>();
-  for (const name of names) {
+  const sorted = [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const name of sorted) {
     const def = GROUPS.find((g) => g.match(name));
     if (!def) continue;
     const group = groups.get(def.id) ?? { id: def.id, title: def.title, names: [] };

@@ -34,8 +34,8 @@ export function ProviderCard({ item, isDefault, now }: { item: ProviderItem; isD
         </p>
       ) : null}
       <ReadinessChecks readiness={item.readiness} now={now} />
-      <ProviderForm key={JSON.stringify(item.settings)} item={item} />
-      <ProviderActions item={item} />
+      <ProviderForm item={item} />
+      <ProviderActions item={item} now={now} />
     </article>
   );
 }

@@ -12,6 +12,7 @@ const LABELS: Record<string, string> = {
   model: "Model",
   api_key: "API key",
   command: "Command",
+  max_turns: "Max turns",
 };
 
 interface Props {

@@ -6,14 +6,12 @@ import { useQuery } from "@tanstack/react-query";
 import { ErrorNotice } from "../../../components/ErrorNotice";
 import { Loading } from "../../../components/Loading";
 import { useNow } from "../../../lib/useNow";
-import { useSetting } from "../../settings";
 import { providersQuery } from "../api";
 import { ProviderCard } from "./ProviderCard";
 
 export function ProvidersPage() {
   const now = useNow(30_000);
   const providers = useQuery(providersQuery());
-  const defaultProvider = useSetting("default_provider")?.value;
   return (
     <section className="page providers-page">
       <header className="page__header">
@@ -30,7 +28,7 @@ export function ProvidersPage() {
       ) : (
         <div className="provider-cards">
           {providers.data.items.map((item) => (
-            <ProviderCard key={item.id} item={item} isDefault={defaultProvider === item.id} now={now} />
+            <ProviderCard key={item.id} item={item} isDefault={item.is_default} now={now} />
           ))}
         </div>
       )}

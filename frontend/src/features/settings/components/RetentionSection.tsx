@@ -4,6 +4,10 @@
  * now, and the last and next scheduled prune.
  */
 import type { SettingView } from "../../../api/types";
+import { previewQuery } from "../retention";
+import { PrunerState } from "./PrunerState";
+import { PruneNow } from "./PruneNow";
+import { RetentionPreviewPanel } from "./RetentionPreviewPanel";
 import { SettingField } from "./SettingField";
 
 interface Props {
@@ -28,6 +32,7 @@ function ComplianceState({ view }: { view: SettingView | undefined }) {
 }
 
 export function RetentionSection({ names, settings, drafts, errors, onDraft }: Props) {
+  const query = previewQuery(settings, drafts);
   return (
     <fieldset className="panel settings-group retention" data-testid="settings-group-retention">
       <legend>
@@ -40,6 +45,9 @@ export function RetentionSection({ names, settings, drafts, errors, onDraft }: P
           <SettingField key={name} name={name} view={view} draft={drafts[name]} error={errors[name]} onDraft={onDraft} />
         ) : null;
       })}
+      <PrunerState />
+      <RetentionPreviewPanel query={query} />
+      <PruneNow dirty={query !== ""} />
     </fieldset>
   );
 }

@@ -4,6 +4,7 @@
  * errors appear under the input and are announced with it.
  */
 import type { SettingView } from "../../../api/types";
+import { formatBytes } from "../../../lib/format";
 import { choicesOf, displayValue, kindOf, toDraft } from "../model";
 import { LockNote } from "../../../components/LockNote";
 
@@ -94,6 +95,9 @@ export function SettingField(props: Props) {
           {name}
         </label>
         {view.unit ? <span className="muted">({view.unit})</span> : null}
+        {view.unit === "bytes" && typeof view.value === "number" && view.value > 0 ? (
+          <span className="muted">= {formatBytes(view.value)}</span>
+        ) : null}
         <span className="tag" title="Where the value comes from">
           {view.source}
         </span>
@@ -104,7 +108,8 @@ export function SettingField(props: Props) {
       </div>
       <p id={`${id}-help`} className="setting__help muted">
         {view.description} Default: <span className="mono">{displayValue(view.default)}</span>
-        {view.unit ? ` ${view.unit}` : ""}.
+        {view.unit ? ` ${view.unit}` : ""}
+        {view.unit === "bytes" && typeof view.default === "number" && view.default > 0 ? ` (${formatBytes(view.default)})` : ""}.
       </p>
       {error ? (
         <p id={`${id}-error`} className="form-error" role="alert">
