@@ -19,6 +19,10 @@ const KEY = "sk-e2e-provider-key-7f3a";
 const script: Script = (request) => {
   const tools = offeredTools(request);
   if (tools.includes("echo_token")) return selfTestScript(request);
+  // A review step (read-only tools) approves at once.
+  if (!tools.includes("write_file")) {
+    return { calls: [{ name: "finish", arguments: { summary: "Looks fine", verdict: { approved: true, findings: [] } } }] };
+  }
   switch (turnsTaken(request)) {
     case 0:
       return { text: "Looking at the repository first.", calls: [{ name: "list_files", arguments: {} }] };
@@ -28,7 +32,7 @@ const script: Script = (request) => {
         calls: [{ name: "write_file", arguments: { path: "NOTES.md", content: "# Notes\n\nWritten by the scripted model.\n" } }],
       };
     default:
-      return { calls: [{ name: "finish", arguments: { summary: "Added NOTES.md", verdict: { approved: true, findings: [] } } }] };
+      return { calls: [{ name: "finish", arguments: { summary: "Added NOTES.md" } }] };
   }
 };
 
@@ -66,7 +70,8 @@ test("configure, self-test and run a job with the OpenAI-compatible provider", a
     await expect(key).toHaveAttribute("placeholder", `stored (…${KEY.slice(-4)}) — leave empty to keep`);
     await expect(key).toHaveValue("");
     await expect(page.locator("body")).not.toContainText(KEY);
-    await expect(card.getByText(`Model: ${MODEL_ID}`)).toBeVisible();
+    const model = card.locator(".provider-card__model");
+    await expect(model).toHaveText(`Model: ${MODEL_ID}`);
 
     await card.getByRole("button", { name: "Check" }).click();
     await expect(card).toHaveAttribute("data-status", "ready");
@@ -79,14 +84,14 @@ test("configure, self-test and run a job with the OpenAI-compatible provider", a
     await expect(result).toContainText(MODEL_ID);
     expect(server.keys).toContain(KEY);
 
-    // Saving again with the key left empty keeps it (the self-test still reaches the server with it).
+    // Saving another field with the key input left empty keeps the stored key.
     await card.getByLabel("Model").fill(`${MODEL_ID}-b`);
     await card.getByRole("button", { name: "Save" }).click();
-    await expect(card.getByText(`Model: ${MODEL_ID}-b`)).toBeVisible();
+    await expect(model).toHaveText(`Model: ${MODEL_ID}-b`);
     await expect(card.getByLabel("API key")).toHaveAttribute("placeholder", `stored (…${KEY.slice(-4)}) — leave empty to keep`);
     await card.getByLabel("Model").fill(MODEL_ID);
     await card.getByRole("button", { name: "Save" }).click();
-    await expect(card.getByText(`Model: ${MODEL_ID}`, { exact: true })).toBeVisible();
+    await expect(model).toHaveText(`Model: ${MODEL_ID}`);
 
     await card.getByRole("button", { name: "Make default" }).click();
     await expect(card.getByTestId("provider-default")).toBeVisible();

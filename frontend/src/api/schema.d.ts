@@ -1324,6 +1324,11 @@ export interface components {
         ProviderItem: {
             /** @description The provider id (its kind: one provider per kind). */
             id: string;
+            /**
+             * @description Jobs that name no provider run with this one (`default_provider`, else the command
+             *     provider when it has a command).
+             */
+            is_default: boolean;
             kind: string;
             label: string;
             /** @description Fields given by flag or environment (all of them in `provisioned` mode): read-only. */
@@ -1336,11 +1341,6 @@ export interface components {
                 [key: string]: string | null;
             };
             source: components["schemas"]["ProviderSource"];
-            /**
-             * @description Jobs that name no provider run with this one (`default_provider`, else the command
-             *     provider when it has a command).
-             */
-            is_default: boolean;
         };
         /** @description The providers (one per kind). */
         ProviderList: {
