@@ -243,6 +243,20 @@ fn kind_of(e: &reqwest::Error) -> &'static str {
     }
 }
 
+/// A `Retry-After` value: seconds, or an HTTP date (a date in the past is no wait).
+fn parse_retry_after(v: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
 /// Turns a non-2xx answer into [`CallError::Http`] with the provider's message.
 async fn check_status(resp: reqwest::Response) -> Result<reqwest::Response, CallError> {
     let status = resp.status();
@@ -253,9 +267,7 @@ async fn check_status(resp: reqwest::Response) -> Result<reqwest::Response, Call
         .headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64);
+        .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
     let text = resp.text().await.unwrap_or_default();
     let message = serde_json::from_str::<serde_json::Value>(&text)
         .ok()
@@ -281,4 +293,31 @@ async fn check_status(resp: reqwest::Response) -> Result<reqwest::Response, Call
         message,
         retry_after,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+            .expect("now")
+            .with_timezone(&chrono::Utc);
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after("0.5", now),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_retry_after("Thu, 26 Nov 2026 12:00:07 GMT", now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_retry_after("Thu, 26 Nov 2026 11:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
 }

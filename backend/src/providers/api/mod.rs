@@ -151,6 +151,27 @@ fn redact_value(r: &crate::executor::redact::Redactor, v: &mut Value) {
     }
 }
 
+/// Longest string kept in a `tool.started` event's input (e.g. a file written whole).
+const INPUT_STRING_CHARS: usize = 4000;
+
+/// Cuts long strings in a tool input for its event (the tool itself gets the whole input).
+fn cap_strings(v: &mut Value) {
+    match v {
+        Value::String(s) if s.len() > INPUT_STRING_CHARS => {
+            let mut end = INPUT_STRING_CHARS;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            let total = s.len();
+            s.truncate(end);
+            s.push_str(&format!("… [{total} bytes]"));
+        }
+        Value::Array(a) => a.iter_mut().for_each(cap_strings),
+        Value::Object(o) => o.values_mut().for_each(cap_strings),
+        _ => {}
+    }
+}
+
 /// Waits until the run is being stopped.
 async fn stopped(mut rx: tokio::sync::watch::Receiver<Stop>) -> Stop {
     loop {
@@ -354,7 +375,8 @@ impl Loop<'_> {
             let mut results = Vec::with_capacity(calls.len());
             let mut finished = false;
             for call in &calls {
-                let input = call.input_json();
+                let mut input = call.input_json();
+                cap_strings(&mut input);
                 if let Some(e) = self.event(Norm::ToolStarted {
                     id: call.id.clone(),
                     name: call.name.clone(),

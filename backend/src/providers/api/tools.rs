@@ -491,3 +491,156 @@ fn walk(dir: &Path, visit: &mut dyn FnMut(&Path) -> bool) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::db::runs::Transition;
+    use crate::executor::process::{OutputBudget, Stop};
+    use crate::executor::redact::Redactor;
+    use crate::ids::RunId;
+    use crate::model::Run;
+    use crate::sink::{
+        CommandEnd, CommandStart, EventSink, FileChange, NewEvent, RunPatch, SinkError,
+    };
+
+    /// A sink that keeps nothing (the file tools record nothing themselves).
+    struct NullSink;
+
+    #[async_trait]
+    impl EventSink for NullSink {
+        async fn append(&self, _: RunId, e: Vec<NewEvent>) -> Result<Vec<i64>, SinkError> {
+            Ok((1..=e.len() as i64).collect())
+        }
+        async fn transition(&self, _: RunId, _: Transition) -> Result<Run, SinkError> {
+            Err(SinkError::Storage("not in this test".into()))
+        }
+        async fn stage_started(&self, _: RunId, _: &str, _: i32) -> Result<i64, SinkError> {
+            Ok(1)
+        }
+        async fn stage_finished(
+            &self,
+            _: RunId,
+            _: &str,
+            _: i32,
+            _: &str,
+            _: Option<String>,
+        ) -> Result<i64, SinkError> {
+            Ok(1)
+        }
+        async fn command_started(&self, _: RunId, _: CommandStart) -> Result<i32, SinkError> {
+            Ok(1)
+        }
+        async fn command_finished(&self, _: RunId, _: i32, _: CommandEnd) -> Result<(), SinkError> {
+            Ok(())
+        }
+        async fn file_changes(&self, _: RunId, _: Vec<FileChange>) -> Result<(), SinkError> {
+            Ok(())
+        }
+        async fn update_run(&self, _: RunId, _: RunPatch) -> Result<(), SinkError> {
+            Ok(())
+        }
+    }
+
+    fn call(name: &str, input: Value) -> ToolCall {
+        ToolCall {
+            id: "c1".into(),
+            name: name.into(),
+            input: Ok(input),
+        }
+    }
+
+    #[tokio::test]
+    async fn file_tools_edit_exactly_and_refuse_escapes_and_commands() {
+        let tree = tempfile::tempdir().expect("tree");
+        std::fs::write(tree.path().join("a.py"), "x = 1\ny = 1\n").expect("a.py");
+        let (_tx, stop) = tokio::sync::watch::channel(Stop::None);
+        let ctx = RunCtx {
+            run_id: RunId::new(),
+            sink: Arc::new(NullSink),
+            redactor: Arc::new(Redactor::new(Vec::new())),
+            stop,
+            budget: Arc::new(OutputBudget::new(0)),
+            env: Vec::new(),
+            usage: Arc::default(),
+        };
+        let step = Step {
+            stage: "implement".into(),
+            attempt: 1,
+            prompt: String::new(),
+            worktree: tree.path().to_path_buf(),
+            prompt_file: tree.path().join("p.md"),
+            validation_output_file: None,
+            review_file: None,
+            timeout: Duration::from_secs(60),
+            ticket_key: "T-1".into(),
+        };
+        let sandbox = Sandbox::new(tree.path()).expect("sandbox");
+        let busy = AtomicBool::new(false);
+        let env = ToolEnv {
+            ctx: &ctx,
+            step: &step,
+            sandbox: &sandbox,
+            allowed_commands: &["python3".to_owned()],
+            command_timeout: Duration::from_secs(10),
+            deadline: Instant::now() + Duration::from_secs(60),
+            busy: &busy,
+        };
+        let ambiguous = env
+            .execute(&call(
+                "edit_file",
+                json!({"path": "a.py", "old_text": "= 1", "new_text": "= 2"}),
+            ))
+            .await;
+        assert!(
+            !ambiguous.ok && ambiguous.content.contains("2 times"),
+            "{ambiguous:?}"
+        );
+        let edited = env
+            .execute(&call(
+                "edit_file",
+                json!({"path": "a.py", "old_text": "y = 1", "new_text": "y = 2"}),
+            ))
+            .await;
+        assert!(edited.ok, "{edited:?}");
+        assert_eq!(
+            std::fs::read_to_string(tree.path().join("a.py")).expect("a.py"),
+            "x = 1\ny = 2\n"
+        );
+        let wrote = env
+            .execute(&call(
+                "write_file",
+                json!({"path": "pkg/new.py", "content": "z = 3\n"}),
+            ))
+            .await;
+        assert!(wrote.ok, "{wrote:?}");
+        let found = env
+            .execute(&call("search_text", json!({"text": "z = 3"})))
+            .await;
+        assert_eq!(found.content, "pkg/new.py:1: z = 3");
+        let listed = env.execute(&call("list_files", json!({}))).await;
+        assert_eq!(listed.content, "a.py\npkg/new.py");
+        let escape = env
+            .execute(&call("read_file", json!({"path": "../x"})))
+            .await;
+        assert!(escape.refused.is_some() && !escape.ok, "{escape:?}");
+        let command = env
+            .execute(&call("run_command", json!({"argv": ["bash", "-c", "id"]})))
+            .await;
+        assert!(command.refused.is_some(), "{command:?}");
+        let bad = ToolCall {
+            id: "c2".into(),
+            name: "read_file".into(),
+            input: Err("{not json".into()),
+        };
+        assert!(!env.execute(&bad).await.ok);
+        let done = env
+            .execute(&call("finish", json!({"summary": "did it"})))
+            .await;
+        assert_eq!(done.finished.as_deref(), Some("did it"));
+    }
+}
