@@ -13,7 +13,9 @@ use diesel::sqlite::SqliteConnection;
 
 use super::plan::{EventRun, Plan, TERMINAL};
 use super::policy::{Policy, audit_expires_at};
+use crate::db::writer::WriterCtx;
 use crate::db::{Db, DbError};
+use crate::live::LiveEffect;
 use crate::schema::{
     code_evidence, code_ranges, code_segments, commands, diff_guard_flags, events, file_changes,
     review_findings, run_artifacts, runs,
@@ -22,7 +24,7 @@ use crate::schema::{
 /// The most rows one writer command deletes.
 pub const BATCH_ROWS: i64 = 2000;
 /// Runs marked per writer command.
-const MARK_RUNS: usize = 200;
+const MARK_RUNS: usize = 50;
 /// Audit records removed per writer command.
 const AUDIT_RUNS: usize = 10;
 
@@ -78,10 +80,22 @@ async fn mark_events_gone(db: &Db, ids: Vec<String>) -> Result<Vec<String>, DbEr
                 .execute(c)?;
             for id in &marked {
                 ctx.last_seq.remove(id);
+                publish_run(c, ctx, id)?;
             }
             Ok(marked)
         })
         .await
+}
+
+/// Tells live clients (the worker-wide stream's `run.updated`) what retention changed on a run.
+fn publish_run(c: &mut SqliteConnection, ctx: &mut WriterCtx, id: &str) -> Result<(), DbError> {
+    if let Some(run) = crate::db::runs::find(c, id)? {
+        ctx.publish(LiveEffect::Run {
+            run: Box::new(run),
+            created: false,
+        });
+    }
+    Ok(())
 }
 
 fn delete_ranges(c: &mut SqliteConnection, ranges: &[SeqRange]) -> Result<usize, DbError> {
@@ -166,7 +180,7 @@ pub async fn prune_audit(db: &Db, plan: &Plan, policy: Policy) -> Result<i64, Db
         let part = part.to_vec();
         pruned += db
             .writer
-            .exec(part.len() * 64, move |c, _| {
+            .exec(part.len() * 64, move |c, ctx| {
                 let mut n = 0_i64;
                 for run in &part {
                     let terminal: bool = runs::table
@@ -201,6 +215,7 @@ pub async fn prune_audit(db: &Db, plan: &Plan, policy: Policy) -> Result<i64, Db
                             runs::audit_expires_at.eq(expired),
                         ))
                         .execute(c)?;
+                    publish_run(c, ctx, id)?;
                     n += 1;
                 }
                 Ok(n)

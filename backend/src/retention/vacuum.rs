@@ -11,7 +11,7 @@ use diesel::sqlite::SqliteConnection;
 use crate::db::{Db, DbError};
 
 /// Pages freed per writer command.
-pub const STEP_PAGES: i64 = 512;
+pub const STEP_PAGES: i64 = 256;
 /// Free pages below which a vacuum is not worth it.
 pub const MIN_FREE_PAGES: i64 = 64;
 /// An upper bound on steps per vacuum (a safety net if freeing stops making progress).

@@ -607,3 +607,79 @@ async fn retention_database_file_shrinks_after_a_large_prune() {
     }
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_runs_on_its_schedule_and_health_shows_what_it_would_free() {
+    // On demand only: health's storage check reports what the next prune would free.
+    let t = TestServer::start().await;
+    let id = t.submit_run("SCH-0").await;
+    seed(t.state(), &id, "completed", Some(45), 50, 50).await;
+    let (_, doc) = t.get_json("/api/v1/retention").await;
+    assert_eq!(doc["next_prune_at"], Value::Null, "no schedule: {doc}");
+    let (status, health) = t.get_json("/api/v1/health?refresh=1").await;
+    assert_eq!(status, 200, "{health}");
+    let storage = health["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "storage"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let pv = preview(&t, "").await;
+    assert_eq!(
+        storage["details"]["retention"]["would_free"]["events"], pv["events"],
+        "{storage}"
+    );
+    t.stop().await;
+
+    // Every second: the old run's events go without a request.
+    let t = TestServer::start_with(|c| c.retention_interval_seconds = 1).await;
+    let id = t.submit_run("SCH-1").await;
+    seed(t.state(), &id, "completed", Some(45), 50, 50).await;
+    let (_, doc) = t.get_json("/api/v1/retention").await;
+    assert!(doc["next_prune_at"].is_string(), "{doc}");
+    let start = Instant::now();
+    // Marked first, rows deleted next, the report stored last: wait for all three.
+    while t.run(&id).await["retention"]["events_retained"] != false
+        || stored(t.state(), &id).await.0 != 0
+        || t.get_json("/api/v1/retention").await.1["last_prune"].is_null()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the schedule never pruned"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, doc) = t.get_json("/api/v1/retention").await;
+    assert_eq!(doc["last_prune"]["trigger"], "schedule", "{doc}");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_one_prune_at_a_time_a_second_is_409() {
+    let t = TestServer::start().await;
+    let id = t.submit_run("ONE-1").await;
+    seed(t.state(), &id, "completed", Some(45), 10_000, 10).await;
+    // A slow prune (one row per writer command) on the same service.
+    let slow = t.state().retention.clone().with_batch_rows(1);
+    let task = tokio::spawn(async move { slow.prune("test").await.map(|r| r.events) });
+    let start = Instant::now();
+    while t.get_json("/api/v1/retention").await.1["running"] != true {
+        assert!(
+            !task.is_finished(),
+            "the slow prune ended before it was seen"
+        );
+        assert!(start.elapsed() < Duration::from_secs(60));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let resp = t
+        .post("/api/v1/retention/prune")
+        .send()
+        .await
+        .expect("POST prune");
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    assert_envelope(status, &body, 409, "conflict");
+    let events = task.await.expect("join").expect("the slow prune");
+    assert_eq!(events.runs, 1);
+    assert_eq!(stored(t.state(), &id).await.0, 0);
+    t.stop().await;
+}
