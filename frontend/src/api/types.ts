@@ -69,3 +69,28 @@ export type EvidenceSet = Schemas["EvidenceSet"];
 export type EvidenceSetList = Schemas["EvidenceSetList"];
 export type Reconciliation = Schemas["Reconciliation"];
 export type ReconciliationList = Schemas["ReconciliationList"];
+
+/**
+ * Runtime settings (API.md "settings"). The OpenAPI document types setting values as objects
+ * (they are any JSON: numbers, strings, lists, booleans, null), so `value`, `default` and the
+ * history's old and new values are widened to `unknown` here and narrowed where they are read.
+ */
+export type SettingView = Omit<Schemas["SettingView"], "value" | "default"> & { value: unknown; default: unknown };
+export type SettingsDoc = Omit<Schemas["SettingsDoc"], "settings"> & { settings: Record<string, SettingView> };
+export type SettingsHistoryEntry = Omit<Schemas["HistoryEntry"], "old_value" | "new_value"> & {
+  old_value: unknown;
+  new_value: unknown;
+};
+export type SettingsHistory = Omit<Schemas["SettingsHistory"], "items"> & { items: SettingsHistoryEntry[] };
+
+/** Providers (API.md "providers"). */
+export type ProviderItem = Schemas["ProviderItem"];
+export type ProviderList = Schemas["ProviderList"];
+export type ProviderCheck = Schemas["ProviderCheck"];
+export type ProviderReadiness = Schemas["ProviderReadiness"];
+
+/** Retention (`GET /api/v1/retention`, its preview and prune). */
+export type RetentionStatus = Schemas["RetentionStatus"];
+export type RetentionPreview = Schemas["RetentionPreview"];
+export type PruneReport = Schemas["PruneReport"];
+export type SelfTestResult = Schemas["SelfTestResult"];

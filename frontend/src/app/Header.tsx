@@ -47,6 +47,8 @@ export function Header() {
         </Link>
         <NavLink to="/audit/code">Code Audit</NavLink>
         <NavLink to="/health">Health</NavLink>
+        <NavLink to="/providers">Providers</NavLink>
+        <NavLink to="/settings">Settings</NavLink>
       </nav>
       <span className={`stream-state stream-state--${stream}`} data-testid="stream-state" title="Worker event stream">
         {STREAM_LABEL[stream]}

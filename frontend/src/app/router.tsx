@@ -4,7 +4,9 @@ import { AuditDetailPage, AuditListPage } from "../features/audit";
 import { HealthPage } from "../features/health";
 import { HomePage } from "../features/home";
 import { LivePage } from "../features/live";
+import { ProvidersPage } from "../features/providers";
 import { RunDetailPage, RunsPage } from "../features/runs";
+import { SettingsPage } from "../features/settings";
 import { Loading } from "../components/Loading";
 import { NotFoundPage } from "./NotFoundPage";
 import { RouteError } from "./RouteError";
@@ -34,6 +36,8 @@ export function createRouter() {
           lazy: async () => ({ Component: (await import("../features/code-audit")).CodeAuditRepoPage }),
         },
         { path: "health", element: <HealthPage /> },
+        { path: "providers", element: <ProvidersPage /> },
+        { path: "settings", element: <SettingsPage /> },
         { path: "*", element: <NotFoundPage /> },
       ],
     },

@@ -1,6 +1,6 @@
-/** Unit tests for the duration, relative-time and provider formatters. */
+/** Unit tests for the duration, relative-time, provider and byte-count formatters. */
 import { describe, expect, it } from "vitest";
-import { elapsedMs, formatClock, formatDuration, formatProvider, formatRelative } from "./format";
+import { elapsedMs, formatBytes, formatClock, formatDuration, formatProvider, formatRelative } from "./format";
 
 describe("formatDuration", () => {
   it.each([
@@ -26,6 +26,10 @@ describe("formatRelative", () => {
   it.each([
     ["2026-11-24T12:00:00.000Z", "just now"],
     ["2026-11-24T12:00:05.000Z", "just now"],
+    ["2026-11-24T12:00:42.000Z", "in 42s"],
+    ["2026-11-24T12:05:00.000Z", "in 5m"],
+    ["2026-11-24T15:00:00.000Z", "in 3h"],
+    ["2026-11-26T12:00:00.000Z", "in 2d"],
     ["2026-11-24T11:59:45.000Z", "15s ago"],
     ["2026-11-24T11:55:00.000Z", "5m ago"],
     ["2026-11-24T09:00:00.000Z", "3h ago"],
@@ -65,5 +69,24 @@ describe("formatClock", () => {
     const d = new Date(2026, 10, 24, 13, 5, 9, 42);
     expect(formatClock(d.toISOString())).toBe("13:05:09.042");
     expect(formatClock("garbage")).toBe("garbage");
+  });
+});
+
+describe("formatBytes", () => {
+  it.each([
+    [0, "0 B"],
+    [-1, "0 B"],
+    [Number.NaN, "0 B"],
+    [1, "1 B"],
+    [1023, "1023 B"],
+    [1024, "1 KiB"],
+    [1536, "1.5 KiB"],
+    [10 * 1024 + 300, "10 KiB"],
+    [256 * 1024 * 1024, "256 MiB"],
+    [5.25 * 1024 ** 3, "5.3 GiB"],
+    [2 ** 50, "1 PiB"],
+    [2 ** 60, "1024 PiB"],
+  ])("%d bytes → %s", (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
   });
 });

@@ -33,11 +33,23 @@ export function parseTimestamp(iso: string | null | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** "just now", "42s ago", "5m ago", "3h ago", "2d ago"; older than 30 days → the date. */
+/** Time until a moment ahead: "in 42s", "in 5m", "in 3h", "in 2d". */
+function formatAhead(ms: number): string {
+  if (ms < MINUTE) return `in ${Math.floor(ms / SECOND)}s`;
+  if (ms < HOUR) return `in ${Math.floor(ms / MINUTE)}m`;
+  if (ms < DAY) return `in ${Math.floor(ms / HOUR)}h`;
+  return `in ${Math.floor(ms / DAY)}d`;
+}
+
+/**
+ * "just now", "42s ago", "5m ago", "3h ago", "2d ago"; older than 30 days → the date. A moment
+ * more than 10 s ahead (a scheduled time) reads "in 5m".
+ */
 export function formatRelative(iso: string, now: number): string {
   const at = parseTimestamp(iso);
   if (at === null) return iso;
   const age = now - at;
+  if (age < -10 * SECOND) return formatAhead(-age);
   if (age < 10 * SECOND) return "just now";
   if (age < MINUTE) return `${Math.floor(age / SECOND)}s ago`;
   if (age < HOUR) return `${Math.floor(age / MINUTE)}m ago`;
@@ -93,4 +105,23 @@ export function formatProvider(provider: { id?: string | null; kind?: string | n
   const name = provider.id ?? provider.kind;
   if (!name) return "—";
   return provider.model ? `${name} / ${provider.model}` : name;
+}
+
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"] as const;
+
+/**
+ * A byte count in binary units: "512 B", "1.5 KiB", "256 MiB", "12 GiB" (one decimal below 10,
+ * none from 10 up, none for exact values). Negative or non-finite → "0 B".
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes <= 0) return "0 B";
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const suffix = BYTE_UNITS[unit] ?? "B";
+  if (unit === 0 || Number.isInteger(value) || value >= 10) return `${Math.round(value)} ${suffix}`;
+  return `${value.toFixed(1)} ${suffix}`;
 }

@@ -23,6 +23,7 @@ import {
 import { RepairReviewSection } from "./RepairReviewSection";
 import { StagesSection } from "./StagesSection";
 import { ValidationSection } from "./ValidationSection";
+import { ComplianceBadge } from "../../settings";
 
 const CONTENTS = [
   ["audit-ticket", "Ticket"],
@@ -88,6 +89,7 @@ function AuditHeader({ audit }: { audit: TicketAudit }) {
         <h1>
           <span className="ticket-key">{ticket.key}</span> {ticket.title}
         </h1>
+        <ComplianceBadge />
         <nav className="actions" aria-label="Audit links">
           <Link className="button button--small" to={`/runs/${run.id}`}>
             Run detail

@@ -10,6 +10,7 @@ import { useAuditFilters } from "../hooks/useAuditFilters";
 import { useAuditList } from "../hooks/useAuditList";
 import { AuditFilterBar } from "./AuditFilterBar";
 import { AuditTable } from "./AuditTable";
+import { ComplianceBadge } from "../../settings";
 
 export function AuditListPage() {
   const [filters, setFilters] = useAuditFilters();
@@ -19,6 +20,7 @@ export function AuditListPage() {
     <section className="page">
       <header className="page__header">
         <h1>Ticket Audit</h1>
+        <ComplianceBadge />
         <nav className="actions" aria-label="Export">
           <a className="button button--small" href={auditExportPath(filters, "csv")} download>
             Export CSV

@@ -11,6 +11,7 @@ import { reposQuery } from "../api";
 import { isReconciling } from "../status";
 import { RepoTable } from "./RepoTable";
 import { StatusLegend } from "./StatusLegend";
+import { ComplianceBadge } from "../../settings";
 
 const POLL_MS = 2000;
 
@@ -42,6 +43,7 @@ export function CodeAuditListPage() {
     <section className="page">
       <header className="page__header">
         <h1>Code Audit</h1>
+        <ComplianceBadge />
         <p className="muted page__lede">Which lines in each repository an AI wrote, for which ticket and run, and whether they are still there.</p>
       </header>
       {isPending ? (

@@ -14,6 +14,7 @@ import type { CodeRepo } from "../../../api/types";
 import { BranchForm } from "./BranchForm";
 import { HistoryChart } from "./HistoryChart";
 import { ReconciliationState } from "./ReconciliationState";
+import { ComplianceBadge } from "../../settings";
 
 function Item({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -66,6 +67,7 @@ export function RepoHeader({ repo, now, reconciling }: { repo: CodeRepo; now: nu
       <div className="page__header">
         <div>
           <h1>{repo.name}</h1>
+          <ComplianceBadge />
           <div className="mono muted code-repo__url" title={repo.url} data-testid="code-repo-url">
             {repo.url}
           </div>

@@ -1,13 +1,16 @@
 /**
  * One run's live log: toolbar, search, the windowed viewer, "jump to live" while paused, and the
  * outcome banner at the end. Follow mode starts on (the view opens at the tail) unless the URL
- * names a line (`#seq-N`), which is loaded, opened and highlighted instead.
+ * names a line (`#seq-N`), which is loaded, opened and highlighted instead. Once the retention
+ * policy removed the run's events there is nothing to show or follow: a notice replaces the
+ * viewer and no event stream is opened.
  */
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useLocation } from "react-router";
 import type { Run } from "../../../api/types";
 import { ErrorNotice } from "../../../components/ErrorNotice";
 import { parseTimestamp } from "../../../lib/format";
+import { EventsNotRetained } from "../../settings";
 import type { Section } from "../sections";
 import { useFilters } from "../useFilters";
 import { useLiveLog } from "../useLiveLog";
@@ -28,6 +31,18 @@ function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
 }
 
 export function LiveRunView({ run, jobId }: { run: Run; jobId: string }) {
+  if (!run.retention.events_retained) {
+    return (
+      <div className="live-run">
+        <EventsNotRetained />
+        <OutcomeBanner run={run} />
+      </div>
+    );
+  }
+  return <RetainedRunView run={run} jobId={jobId} />;
+}
+
+function RetainedRunView({ run, jobId }: { run: Run; jobId: string }) {
   const log = useLiveLog(run, jobId);
   const { model, version, commit, reveal, ready } = log;
   const [show, toggleFilter] = useFilters();
@@ -109,35 +124,31 @@ export function LiveRunView({ run, jobId }: { run: Run; jobId: string }) {
         }}
       />
       {log.error ? <ErrorNotice error={log.error} title="Could not load the log" /> : null}
-      {!run.retention.events_retained ? (
-        <p className="muted">This run's events were removed by the retention policy.</p>
-      ) : (
-        <div className="live-log">
-          <LogViewer
-            model={model}
-            version={version}
-            ctx={ctx}
-            following={following}
-            onFollowingChange={onFollowingChange}
-            jump={jump}
-            highlight={target}
-            matches={search.matches}
-            currentMatch={search.current}
-            onPlaceholders={log.loadSeqs}
-          />
-          {!following ? (
-            <button
-              type="button"
-              className="button button--primary live-log__jump"
-              onClick={() => {
-                setFollowing(true);
-              }}
-            >
-              Jump to live{newLines > 0 ? ` (${newLines} new)` : ""}
-            </button>
-          ) : null}
-        </div>
-      )}
+      <div className="live-log">
+        <LogViewer
+          model={model}
+          version={version}
+          ctx={ctx}
+          following={following}
+          onFollowingChange={onFollowingChange}
+          jump={jump}
+          highlight={target}
+          matches={search.matches}
+          currentMatch={search.current}
+          onPlaceholders={log.loadSeqs}
+        />
+        {!following ? (
+          <button
+            type="button"
+            className="button button--primary live-log__jump"
+            onClick={() => {
+              setFollowing(true);
+            }}
+          >
+            Jump to live{newLines > 0 ? ` (${newLines} new)` : ""}
+          </button>
+        ) : null}
+      </div>
       <OutcomeBanner run={run} />
     </div>
   );

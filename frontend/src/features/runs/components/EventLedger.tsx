@@ -8,6 +8,7 @@ import { useSearchParams } from "react-router";
 import { isActiveStatus, type Run } from "../../../api/types";
 import { ErrorNotice } from "../../../components/ErrorNotice";
 import { Loading } from "../../../components/Loading";
+import { EventsNotRetained } from "../../settings";
 import type { EventFilters as Filters } from "../api";
 import { useRunEvents } from "../hooks/useRunEvents";
 import { EventFilters } from "./EventFilters";
@@ -40,12 +41,12 @@ function useEventFilters(): [Filters, (next: Filters) => void] {
 
 export function EventLedger({ run }: { run: Run }) {
   const [filters, setFilters] = useEventFilters();
-  const ledger = useRunEvents(run.id, filters);
+  const ledger = useRunEvents(run.id, filters, run.retention.events_retained);
   const { events, hasNextPage, isFetchingNextPage, fetchNextPage, loadNewer, loadingNewer, lastSeq, isSuccess } = ledger;
   const active = isActiveStatus(run.status);
   const stages = useMemo(() => [...new Set((run.stages ?? []).map((s) => s.name))], [run.stages]);
   const behind = run.last_event_seq > lastSeq;
-  const follow = isSuccess && !hasNextPage && behind && events.length < FOLLOW_CAP;
+  const follow = run.retention.events_retained && isSuccess && !hasNextPage && behind && events.length < FOLLOW_CAP;
 
   useEffect(() => {
     if (follow) void loadNewer();
@@ -61,7 +62,7 @@ export function EventLedger({ run }: { run: Run }) {
       </header>
       <EventFilters filters={filters} stages={stages} onChange={setFilters} />
       {!run.retention.events_retained ? (
-        <p className="muted">This run's events were removed by the retention policy.</p>
+        <EventsNotRetained />
       ) : ledger.isPending ? (
         <Loading label="Loading events…" />
       ) : ledger.isError ? (

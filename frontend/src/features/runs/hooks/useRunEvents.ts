@@ -1,7 +1,8 @@
 /**
  * A run's event ledger, paged forward by seq (`next_cursor` → `after`). At the end of what is
  * stored, `loadNewer` asks for events after the last one shown and appends them as a new page,
- * so a running run's ledger can follow along without refetching the pages already loaded.
+ * so a running run's ledger can follow along without refetching the pages already loaded. Nothing
+ * is fetched for a run whose events the retention policy removed (`enabled` false).
  */
 import { useInfiniteQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import { useCallback, useMemo, useRef, useState } from "react";
@@ -11,9 +12,9 @@ import { eventsPagePath, runEventsQuery, runKeys, type EventFilters } from "../a
 
 type EventPages = InfiniteData<EventList, string | null>;
 
-export function useRunEvents(runId: string, filters: EventFilters) {
+export function useRunEvents(runId: string, filters: EventFilters, enabled = true) {
   const queryClient = useQueryClient();
-  const query = useInfiniteQuery(runEventsQuery(runId, filters));
+  const query = useInfiniteQuery({ ...runEventsQuery(runId, filters), enabled });
   const events = useMemo<Event[]>(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
   const lastSeq = events.at(-1)?.seq ?? 0;
   const inFlight = useRef(false);

@@ -1,0 +1,2 @@
+/** The providers feature's public surface: the `/providers` page for the router. */
+export { ProvidersPage } from "./components/ProvidersPage";
