@@ -318,7 +318,8 @@ pub fn open_evidence(
         .load(conn)?)
 }
 
-/// Writes back changed segments (update by id, insert new pieces).
+/// Writes back changed segments (update by id, insert new pieces). Segments of evidence that
+/// retention removed while the engine ran are dropped, not written back.
 pub fn save_segments(
     conn: &mut SqliteConnection,
     repository_id: &str,
@@ -326,7 +327,16 @@ pub fn save_segments(
 ) -> Result<(), DbError> {
     let now = crate::time::now();
     let i = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-    for s in segments.iter().filter(|s| s.dirty) {
+    let kept: std::collections::HashSet<String> = ev::table
+        .filter(ev::repository_id.eq(repository_id))
+        .select(ev::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    for s in segments
+        .iter()
+        .filter(|s| s.dirty && kept.contains(&s.evidence_id))
+    {
         let values = (
             seg::range_offset.eq(i(s.offset)),
             seg::line_count.eq(i(s.len)),
@@ -652,4 +662,41 @@ pub fn failures_since_success(
         q = q.filter(rec::created_at.gt(t));
     }
     Ok(q.count().get_result(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use crate::live::Hub;
+
+    #[test]
+    fn segments_of_evidence_removed_meanwhile_are_not_written_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open(dir.path(), Hub::new()).expect("open");
+        let rt = tokio::runtime::Runtime::new().expect("rt");
+        let gone = Segment {
+            id: None,
+            evidence_id: "pruned-evidence".into(),
+            range_id: 1,
+            range_path: "a.txt".into(),
+            range_start: 1,
+            offset: 0,
+            len: 3,
+            status: LineStatus::Current,
+            path: "a.txt".into(),
+            start: 1,
+            commit: "0".repeat(40),
+            content_hash: None,
+            dirty: true,
+        };
+        rt.block_on(db.writer.exec(1, move |c, _| {
+            save_segments(c, "no-such-repository", &[gone])
+        }))
+        .expect("a pruned evidence's segments are skipped, not a foreign-key failure");
+        let left: i64 = rt
+            .block_on(db.read(|c| Ok(seg::table.count().get_result(c)?)))
+            .expect("count");
+        assert_eq!(left, 0);
+    }
 }
