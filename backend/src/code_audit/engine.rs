@@ -304,7 +304,15 @@ struct Engine<'a> {
     log: HashMap<String, git::WalkCommit>,
     /// For each commit of the range, the index of the first tracked-branch commit containing it.
     claimed: HashMap<String, usize>,
+    /// What each merge that brings in evidence changed from its side branch (one `diff-tree`).
+    merge_diffs: HashMap<String, Vec<Change>>,
 }
+
+/// A file's old and new text.
+type Sides = (Vec<u8>, Vec<u8>);
+
+/// One file's text sides and hunks; `None` when a side is binary or unreadable.
+type Diffed = Option<(Vec<u8>, Vec<u8>, Vec<Hunk>)>;
 
 /// A key for three consecutive lines (moved blocks are ≥ 3 lines).
 fn window_key(h: &[u64]) -> u64 {
@@ -353,6 +361,7 @@ pub fn reconcile(repo: &Repo, input: Input) -> Result<Outcome, GitError> {
         diffed: HashMap::new(),
         log: HashMap::new(),
         claimed: HashMap::new(),
+        merge_diffs: HashMap::new(),
     };
     engine.run(
         input.last_commit,
@@ -465,6 +474,16 @@ impl Engine<'_> {
                 starts.entry(*i).or_default().push(e);
             }
         }
+        // The merges that bring evidence in: their side → merge changes, all in one process.
+        let pairs: Vec<(String, String)> = starts
+            .iter()
+            .filter(|(i, es)| es.iter().any(|e| e.origin != chain[**i]))
+            .filter_map(|(i, _)| {
+                let side = graph.get(chain[*i])?.get(1)?;
+                Some((chain[*i].to_owned(), side.clone()))
+            })
+            .collect();
+        self.merge_diffs = self.repo.merge_diffs(&pairs)?;
         let mut waiting_content: Vec<&Evidence> = off_branch.clone();
         let mut index = self.path_index();
         for (i, c) in walk.iter().enumerate() {
@@ -680,7 +699,10 @@ impl Engine<'_> {
                 self.activate_in_place(e, &c.id, &mut index);
             }
         }
-        let into_merge = self.repo.diff_tree(side, merge)?;
+        let into_merge = match self.merge_diffs.get(merge) {
+            Some(changes) => changes.clone(),
+            None => self.repo.diff_tree(side, merge)?,
+        };
         self.apply_commit(merge, &into_merge, &mut index)?;
         for s in &mut self.segs {
             if s.status.is_located() {
@@ -791,6 +813,7 @@ impl Engine<'_> {
         self.diffed.clear();
         let mut removed: Vec<Removed> = Vec::new();
         let mut moved_paths: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut work: Vec<(&Change, Vec<usize>)> = Vec::new();
         for ch in changes {
             if ch.status == 'A' {
                 continue;
@@ -802,8 +825,12 @@ impl Engine<'_> {
                 .into_iter()
                 .filter(|i| self.segs[*i].status.is_located() && self.segs[*i].path == ch.old_path)
                 .collect();
+            work.push((ch, segs));
+        }
+        let diffs = self.diff_all(&work)?;
+        for ((ch, segs), diff) in work.into_iter().zip(diffs) {
             let before = self.segs.len();
-            self.apply_change(ch, &segs, commit, &mut removed, true)?;
+            self.map_change(ch, &segs, commit, &mut removed, true, diff);
             let located: Vec<usize> = segs
                 .into_iter()
                 .chain(before..self.segs.len())
@@ -862,7 +889,20 @@ impl Engine<'_> {
         if segs.is_empty() {
             return Ok(());
         }
-        self.stats.files_diffed += 1;
+        let diff = match self.load_sides(ch)? {
+            Some((old, new)) => {
+                let h = hunks(&old, &new);
+                Some((old, new, h))
+            }
+            None => None,
+        };
+        self.map_change(ch, segs, commit, removed, track_moves, Some(diff));
+        Ok(())
+    }
+
+    /// Both sides of a change as text; `None` when one is binary, not a regular file or
+    /// unreadable (its lines become `unknown`).
+    fn load_sides(&mut self, ch: &Change) -> Result<Option<Sides>, GitError> {
         let old = self.blob(ch.old_blob.as_deref())?;
         let new = if ch.status == 'D' {
             None
@@ -874,18 +914,96 @@ impl Engine<'_> {
             || lines::is_binary(&old)
             || new.as_deref().is_some_and(lines::is_binary)
             || (ch.status != 'D' && new.is_none());
-        if unreadable {
+        Ok((!unreadable).then(|| (old, new.unwrap_or_default())))
+    }
+
+    /// The diffs of one commit's changes that hold segments, in order (`None` for a change with
+    /// no segments to map). Blobs are read here while the hunks of the previous file are
+    /// computed on a second thread, so reading and diffing overlap.
+    fn diff_all(
+        &mut self,
+        work: &[(&Change, Vec<usize>)],
+    ) -> Result<Vec<Option<Diffed>>, GitError> {
+        let wanted = work.iter().filter(|(_, segs)| !segs.is_empty()).count();
+        if wanted < 2 {
+            let mut out = Vec::with_capacity(work.len());
+            for (ch, segs) in work {
+                out.push(if segs.is_empty() {
+                    None
+                } else {
+                    Some(self.load_sides(ch)?.map(|(old, new)| {
+                        let h = hunks(&old, &new);
+                        (old, new, h)
+                    }))
+                });
+            }
+            return Ok(out);
+        }
+        std::thread::scope(|scope| {
+            let (to_worker, jobs) = std::sync::mpsc::channel::<(usize, Vec<u8>, Vec<u8>)>();
+            let (to_main, done) =
+                std::sync::mpsc::channel::<(usize, Vec<u8>, Vec<u8>, Vec<Hunk>)>();
+            scope.spawn(move || {
+                for (k, old, new) in jobs {
+                    let h = hunks(&old, &new);
+                    if to_main.send((k, old, new, h)).is_err() {
+                        return;
+                    }
+                }
+            });
+            let mut out: Vec<Option<Diffed>> = Vec::with_capacity(work.len());
+            for (k, (ch, segs)) in work.iter().enumerate() {
+                if segs.is_empty() {
+                    out.push(None);
+                    continue;
+                }
+                match self.load_sides(ch)? {
+                    Some((old, new)) => {
+                        out.push(Some(None));
+                        // The worker lives as long as this scope: a send cannot fail.
+                        let _ = to_worker.send((k, old, new));
+                    }
+                    None => out.push(Some(None)),
+                }
+            }
+            drop(to_worker);
+            for (k, old, new, h) in done {
+                if let Some(slot) = out.get_mut(k) {
+                    *slot = Some(Some((old, new, h)));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Maps the segments `segs` (all on `ch.old_path`) through one file change, given its diff
+    /// (`None`: no segments; `Some(None)`: unreadable, its lines become `unknown`).
+    fn map_change(
+        &mut self,
+        ch: &Change,
+        segs: &[usize],
+        commit: &str,
+        removed: &mut Vec<Removed>,
+        track_moves: bool,
+        diff: Option<Diffed>,
+    ) {
+        let Some(diff) = diff else {
+            return;
+        };
+        if segs.is_empty() {
+            return;
+        }
+        self.stats.files_diffed += 1;
+        let Some((old, new, hunks)) = diff else {
             for &i in segs {
                 let s = &mut self.segs[i];
                 s.status = LineStatus::Unknown;
                 s.commit = commit.to_owned();
                 s.dirty = true;
             }
-            return Ok(());
-        }
-        let new = new.unwrap_or_default();
+            return;
+        };
         self.stats.changed_bytes += (old.len() + new.len()) as u64;
-        let hunks = hunks(&old, &new);
         let prefix = prefix_deltas(&hunks);
         if track_moves {
             self.diffed
@@ -953,7 +1071,6 @@ impl Engine<'_> {
                 }
             }
         }
-        Ok(())
     }
 
     /// Finds removed blocks of ≥ 3 lines again among the lines this commit added (any file).

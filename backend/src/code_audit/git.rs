@@ -240,6 +240,50 @@ impl Repo {
         }
         Ok(changes)
     }
+
+    /// For each `(merge, side)` pair, the raw changes from `side` to `merge` (what a merge
+    /// brought onto its side branch), from one `git diff-tree --stdin` run. A merge with no
+    /// changes from that side maps to an empty list.
+    pub fn merge_diffs(
+        &self,
+        pairs: &[(String, String)],
+    ) -> Result<HashMap<String, Vec<Change>>, GitError> {
+        let mut out: HashMap<String, Vec<Change>> = pairs
+            .iter()
+            .map(|(merge, _)| (merge.clone(), Vec::new()))
+            .collect();
+        if pairs.is_empty() {
+            return Ok(out);
+        }
+        let mut stdin = Vec::new();
+        for (merge, side) in pairs {
+            // `<commit> <parent>` compares the parent with the commit: side → merge.
+            stdin.extend_from_slice(format!("{merge} {side}\n").as_bytes());
+        }
+        let raw = self.run_input(
+            &["diff-tree", "--stdin", "-r", "-M", "-z", "--no-abbrev"],
+            Some(&stdin),
+        )?;
+        let mut tokens = raw.split(|b| *b == 0).peekable();
+        let mut current: Option<String> = None;
+        while let Some(tok) = tokens.next() {
+            let tok = tok.strip_prefix(b"\n").unwrap_or(tok);
+            if tok.is_empty() {
+                continue;
+            }
+            if tok.starts_with(b":") {
+                let change = parse_raw(tok, &mut tokens)?;
+                let merge = current
+                    .as_ref()
+                    .ok_or_else(|| GitError::Parse("diff-tree changes before a header".into()))?;
+                out.entry(merge.clone()).or_default().push(change);
+            } else {
+                let header = String::from_utf8_lossy(tok);
+                current = header.split_whitespace().next().map(str::to_owned);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// One file change of a commit (git's raw diff format).
