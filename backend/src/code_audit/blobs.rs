@@ -97,6 +97,29 @@ impl Blobs {
         Ok(())
     }
 
+    /// Asks git for these objects (any object names) now, without waiting; read them back in
+    /// the same order with [`Blobs::commit`] or [`Blobs::get`].
+    pub fn prefetch_specs<'a>(
+        &mut self,
+        specs: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), GitError> {
+        let mut wrote = false;
+        for spec in specs {
+            if !spec.is_empty()
+                && !spec.contains('\n')
+                && !spec.starts_with('-')
+                && !self.requested.contains(spec)
+            {
+                self.request(spec)?;
+                wrote = true;
+            }
+        }
+        if wrote {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
     /// Reads a blob by id or `<commit>:<path>`; `None` when it does not exist or is no blob.
     pub fn get(&mut self, spec: &str) -> Result<Option<Vec<u8>>, GitError> {
         if let Some(data) = self.cache.get(spec) {

@@ -392,6 +392,10 @@ impl Engine<'_> {
             self.force_pushed(tip, evidence)?;
             last = None;
         }
+        // Lines of code are counted by git on the other core while the history is read and
+        // mapped.
+        let loc_from = last.clone().unwrap_or_else(|| git::EMPTY_TREE.to_owned());
+        let loc = git::loc_delta_start(self.repo, &loc_from, tip)?;
         // Classify pending evidence.
         let pending: HashSet<&str> = self
             .segs
@@ -407,6 +411,13 @@ impl Engine<'_> {
         // Everything the tip reaches that the last reconciled commit does not, in one rev-list;
         // origins and their parents come from the object reader (no process per evidence).
         let graph = self.repo.reachable(tip, last.as_deref())?;
+        let origins: Vec<String> = pending
+            .iter()
+            .filter_map(|id| evidence.get(*id))
+            .map(|e| format!("{}^{{commit}}", e.origin))
+            .collect();
+        self.blobs
+            .prefetch_specs(origins.iter().map(String::as_str))?;
         for id in pending {
             let Some(e) = evidence.get(id) else { continue };
             let Some((origin, parents)) = self.blobs.commit(&e.origin)? else {
@@ -460,9 +471,6 @@ impl Engine<'_> {
             .into_iter()
             .cloned()
             .collect();
-        // Lines of code are counted by git on the other core while the walk is mapped.
-        let loc_from = last.clone().unwrap_or_else(|| git::EMPTY_TREE.to_owned());
-        let loc = git::loc_delta_start(self.repo, &loc_from, tip)?;
         let chain: Vec<&str> = walk.iter().map(|c| c.id.as_str()).collect();
         let mut starts: HashMap<usize, Vec<&Evidence>> = HashMap::new();
         self.claimed = first_containing(&chain, &graph)
