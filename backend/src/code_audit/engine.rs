@@ -897,15 +897,17 @@ impl Engine<'_> {
         if segs.is_empty() {
             return Ok(());
         }
-        let diff = match self.load_sides(ch)? {
-            Some((old, new)) => {
-                let h = hunks(&old, &new);
-                Some((old, new, h))
-            }
-            None => None,
-        };
+        let diff = self.diff_one(ch)?;
         self.map_change(ch, segs, commit, removed, track_moves, Some(diff));
         Ok(())
+    }
+
+    /// One change's sides and hunks, on this thread.
+    fn diff_one(&mut self, ch: &Change) -> Result<Diffed, GitError> {
+        Ok(self.load_sides(ch)?.map(|(old, new)| {
+            let h = hunks(&old, &new);
+            (old, new, h)
+        }))
     }
 
     /// Both sides of a change as text; `None` when one is binary, not a regular file or
@@ -939,10 +941,7 @@ impl Engine<'_> {
                 out.push(if segs.is_empty() {
                     None
                 } else {
-                    Some(self.load_sides(ch)?.map(|(old, new)| {
-                        let h = hunks(&old, &new);
-                        (old, new, h)
-                    }))
+                    Some(self.diff_one(ch)?)
                 });
             }
             return Ok(out);
