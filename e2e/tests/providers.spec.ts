@@ -48,7 +48,8 @@ async function makeRepo(): Promise<string> {
 }
 
 test("configure, self-test and run a job with the OpenAI-compatible provider", async ({ page, api }) => {
-  const server = await startModelServer(script);
+  // Chunks paced so the job is still running when its live page opens (cards appear live).
+  const server = await startModelServer(script, { delayMs: 150 });
   const repo = await makeRepo();
   try {
     await page.goto("/providers");
