@@ -9,17 +9,22 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 use std::thread::JoinHandle;
 
 use super::git::GitError;
+use super::lines;
+
+/// A blob's content, shared between the cache and its readers without copying.
+pub type Blob = Arc<Vec<u8>>;
 
 /// One answer of `cat-file --batch`.
 enum Answer {
     Found {
         id: String,
         kind: String,
-        data: Vec<u8>,
+        data: Blob,
     },
     Missing,
 }
@@ -27,13 +32,15 @@ enum Answer {
 /// A long-lived, pipelined `git cat-file --batch`.
 pub struct Blobs {
     child: Child,
-    stdin: Option<ChildStdin>,
+    stdin: Option<std::io::BufWriter<ChildStdin>>,
     answers: Receiver<Result<Answer, String>>,
     reader: Option<JoinHandle<()>>,
     /// Requests written and not answered yet, oldest first.
     inflight: VecDeque<String>,
     requested: HashSet<String>,
     cache: BlobCache,
+    /// Lines of every blob read by id (`None`: binary), kept after the blob leaves the cache.
+    line_counts: HashMap<String, Option<u64>>,
     /// Bytes of blob content read from git so far (for throughput figures).
     pub bytes_read: u64,
 }
@@ -71,12 +78,13 @@ impl Blobs {
             })?;
         Ok(Self {
             child,
-            stdin: Some(stdin),
+            stdin: Some(std::io::BufWriter::new(stdin)),
             answers,
             reader: Some(reader),
             inflight: VecDeque::new(),
             requested: HashSet::new(),
             cache: BlobCache::default(),
+            line_counts: HashMap::new(),
             bytes_read: 0,
         })
     }
@@ -121,13 +129,30 @@ impl Blobs {
     }
 
     /// Reads a blob by id or `<commit>:<path>`; `None` when it does not exist or is no blob.
-    pub fn get(&mut self, spec: &str) -> Result<Option<Vec<u8>>, GitError> {
+    pub fn get(&mut self, spec: &str) -> Result<Option<Blob>, GitError> {
         if let Some(data) = self.cache.get(spec) {
             return Ok(Some(data));
         }
         Ok(self
             .object(spec)?
             .and_then(|(_, kind, data)| (kind == "blob").then_some(data)))
+    }
+
+    /// The lines of a blob (0 when it is binary or missing), remembered from when it was read.
+    pub fn text_lines(&mut self, id: &str) -> Result<u64, GitError> {
+        if let Some(n) = self.line_counts.get(id) {
+            return Ok(n.unwrap_or(0));
+        }
+        Ok(self
+            .get(id)?
+            .and_then(|data| text_lines(&data))
+            .unwrap_or(0))
+    }
+
+    /// Whether the lines of this blob are known without reading it again.
+    #[must_use]
+    pub fn has_line_count(&self, id: &str) -> bool {
+        self.line_counts.contains_key(id)
     }
 
     /// A commit's full id and parents; `None` when there is no such commit.
@@ -172,7 +197,7 @@ impl Blobs {
 
     /// Reads any object: `(id, type, content)`. Answers to earlier requests that arrive first
     /// are kept in the cache.
-    fn object(&mut self, spec: &str) -> Result<Option<(String, String, Vec<u8>)>, GitError> {
+    fn object(&mut self, spec: &str) -> Result<Option<(String, String, Blob)>, GitError> {
         if spec.contains('\n') || spec.is_empty() {
             return Ok(None);
         }
@@ -200,14 +225,19 @@ impl Blobs {
                 }
                 Answer::Missing => None,
             };
-            if asked == spec {
-                return Ok(found);
-            }
+            // Every blob read by id is kept: a file's new side in one commit is its old side in
+            // the next commit that changes it.
             if let Some((_, kind, data)) = &found
                 && kind == "blob"
                 && is_object_id(&asked)
             {
+                self.line_counts
+                    .entry(asked.clone())
+                    .or_insert_with(|| text_lines(data));
                 self.cache.put(&asked, data);
+            }
+            if asked == spec {
+                return Ok(found);
             }
         }
     }
@@ -235,7 +265,7 @@ fn read_answer(out: &mut impl BufRead) -> Result<Option<Answer>, String> {
     Ok(Some(Answer::Found {
         id: id.to_owned(),
         kind: kind.to_owned(),
-        data,
+        data: Arc::new(data),
     }))
 }
 
@@ -253,7 +283,7 @@ impl Drop for Blobs {
 /// Blobs read recently, by id, within a byte budget (oldest out first).
 #[derive(Default)]
 struct BlobCache {
-    blobs: HashMap<String, Vec<u8>>,
+    blobs: HashMap<String, Blob>,
     order: VecDeque<String>,
     bytes: usize,
 }
@@ -266,11 +296,11 @@ impl BlobCache {
         self.blobs.contains_key(id)
     }
 
-    fn get(&self, id: &str) -> Option<Vec<u8>> {
+    fn get(&self, id: &str) -> Option<Blob> {
         self.blobs.get(id).cloned()
     }
 
-    fn put(&mut self, id: &str, data: &[u8]) {
+    fn put(&mut self, id: &str, data: &Blob) {
         if data.len() > Self::BUDGET / 4 || self.blobs.contains_key(id) {
             return;
         }
@@ -284,8 +314,13 @@ impl BlobCache {
         }
         self.bytes += data.len();
         self.order.push_back(id.to_owned());
-        self.blobs.insert(id.to_owned(), data.to_vec());
+        self.blobs.insert(id.to_owned(), Arc::clone(data));
     }
+}
+
+/// Lines of a text blob as `git diff --numstat` counts them; `None` for a binary one.
+fn text_lines(data: &[u8]) -> Option<u64> {
+    (!lines::is_binary(data)).then(|| lines::count(data) as u64)
 }
 
 /// Whether `spec` is a full object id (immutable content, safe to cache).
@@ -319,7 +354,7 @@ mod tests {
     #[test]
     fn the_cache_keeps_within_its_budget() {
         let mut c = BlobCache::default();
-        let big = vec![0u8; BlobCache::BUDGET / 4];
+        let big = Arc::new(vec![0u8; BlobCache::BUDGET / 4]);
         for i in 0..6 {
             c.put(&format!("{i:040}"), &big);
         }

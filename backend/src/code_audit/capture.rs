@@ -1,6 +1,7 @@
 //! Evidence capture: the lines a change added, per file, as ranges at the change's head commit
 //! with a hash per line — from a run's base → head, or from ranges an outside run reports.
 
+use super::blobs::Blob;
 use super::engine::hunks;
 use super::git::{Blobs, GitError, Repo};
 use super::lines;
@@ -39,7 +40,7 @@ pub fn added_ranges(
         };
         let old = match ch.old_blob.as_deref() {
             Some(b) if ch.status != 'A' => blobs.get(b)?.unwrap_or_default(),
-            _ => Vec::new(),
+            _ => Blob::default(),
         };
         if lines::is_binary(&new) || lines::is_binary(&old) {
             continue;

@@ -21,6 +21,7 @@ use std::collections::{HashMap, HashSet};
 
 use imara_diff::{Algorithm, Diff, Hunk, InternedInput};
 
+use super::blobs::Blob;
 use super::git::{self, Blobs, Change, GitError, Repo};
 use super::lines;
 use super::status::LineStatus;
@@ -142,39 +143,29 @@ fn common_ends(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
     let max = old.len().min(new.len());
     let first_diff = common_prefix(old, new);
     // Whole lines before the first difference (a line only counts with its newline).
-    let mut head = old[..first_diff]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
+    let mut head = memchr::memrchr(b'\n', &old[..first_diff]).map_or(0, |i| i + 1);
     // Keep a margin of unchanged lines before the change.
     for _ in 0..TRIM_MARGIN_LINES {
         if head == 0 {
             break;
         }
-        head = old[..head - 1]
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |i| i + 1);
+        head = memchr::memrchr(b'\n', &old[..head - 1]).map_or(0, |i| i + 1);
     }
-    let head_lines = old[..head].iter().filter(|b| **b == b'\n').count();
+    let head_lines = memchr::memchr_iter(b'\n', &old[..head]).count();
     // The common tail, not overlapping the head, starting at a line start in both.
     let room = max - head;
     let same_tail = common_suffix(&old[old.len() - room..], &new[new.len() - room..]);
     let mut tail_start = old.len() - same_tail;
     if tail_start > head && old[tail_start - 1] != b'\n' {
-        tail_start = old[tail_start..]
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(old.len(), |i| tail_start + i + 1);
+        tail_start =
+            memchr::memchr(b'\n', &old[tail_start..]).map_or(old.len(), |i| tail_start + i + 1);
     }
     for _ in 0..TRIM_MARGIN_LINES {
         if tail_start >= old.len() {
             break;
         }
-        tail_start = old[tail_start..]
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(old.len(), |i| tail_start + i + 1);
+        tail_start =
+            memchr::memchr(b'\n', &old[tail_start..]).map_or(old.len(), |i| tail_start + i + 1);
     }
     (head, head_lines, old.len() - tail_start)
 }
@@ -299,7 +290,7 @@ struct Engine<'a> {
     stats: Stats,
     /// This commit's diffs already computed (new path → new blob and hunks), reused when
     /// looking for moved blocks.
-    diffed: HashMap<String, (Vec<u8>, Vec<Hunk>)>,
+    diffed: HashMap<String, (Blob, Vec<Hunk>)>,
     /// Every commit of this reconciliation's range with its changes (one `git log`).
     log: HashMap<String, git::WalkCommit>,
     /// For each commit of the range, the index of the first tracked-branch commit containing it.
@@ -309,10 +300,10 @@ struct Engine<'a> {
 }
 
 /// A file's old and new text.
-type Sides = (Vec<u8>, Vec<u8>);
+type Sides = (Blob, Blob);
 
 /// One file's text sides and hunks; `None` when a side is binary or unreadable.
-type Diffed = Option<(Vec<u8>, Vec<u8>, Vec<Hunk>)>;
+type Diffed = Option<(Blob, Blob, Vec<Hunk>)>;
 
 /// A key for three consecutive lines (moved blocks are ≥ 3 lines).
 fn window_key(h: &[u64]) -> u64 {
@@ -392,10 +383,6 @@ impl Engine<'_> {
             self.force_pushed(tip, evidence)?;
             last = None;
         }
-        // Lines of code are counted by git on the other core while the history is read and
-        // mapped.
-        let loc_from = last.clone().unwrap_or_else(|| git::EMPTY_TREE.to_owned());
-        let loc = git::loc_delta_start(self.repo, &loc_from, tip)?;
         // Classify pending evidence.
         let pending: HashSet<&str> = self
             .segs
@@ -466,6 +453,15 @@ impl Engine<'_> {
                     .collect()
             }
         };
+        // Lines of code: a walk from the first commit reads every file of the tip on its way,
+        // so they are counted from its blobs at the end; otherwise git counts the difference
+        // from the last reconciled commit (or from nothing) on the other core during the walk.
+        let loc = if last.is_none() && exclude.is_empty() {
+            None
+        } else {
+            let from = last.as_deref().unwrap_or(git::EMPTY_TREE);
+            Some(git::loc_delta_start(self.repo, from, tip)?)
+        };
         self.log = git::log_all(self.repo, tip, &exclude)?;
         let walk: Vec<git::WalkCommit> = git::first_parent_chain(&self.log, tip)
             .into_iter()
@@ -491,7 +487,7 @@ impl Engine<'_> {
                 Some((chain[*i].to_owned(), side.clone()))
             })
             .collect();
-        self.merge_diffs = self.repo.merge_diffs(&pairs)?;
+        self.merge_diffs = self.repo.diffs_from(&pairs)?;
         let mut waiting_content: Vec<&Evidence> = off_branch.clone();
         let mut index = self.path_index();
         for (i, c) in walk.iter().enumerate() {
@@ -536,10 +532,10 @@ impl Engine<'_> {
                 waiting_content = still;
             }
         }
-        let delta = loc.finish()?;
-        let loc_total = match &last_commit {
-            Some(_) => loc_total + delta,
-            None => delta,
+        let loc_total = match (loc, &last_commit) {
+            (Some(loc), Some(_)) => loc_total + loc.finish()?,
+            (Some(loc), None) => loc.finish()?,
+            (None, _) => self.loc_of_tree(tip)?,
         };
         self.fill_hashes(tip, evidence)?;
         self.stats.blob_bytes = self.blobs.bytes_read;
@@ -549,6 +545,23 @@ impl Engine<'_> {
             loc_total,
             stats: std::mem::take(&mut self.stats),
         })
+    }
+
+    /// Lines of the text files at `tip`, from the line counts of the blobs read so far (the
+    /// others are read now).
+    fn loc_of_tree(&mut self, tip: &str) -> Result<i64, GitError> {
+        let ids = git::tree_blobs(self.repo, tip)?;
+        let unread: Vec<&str> = ids
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !self.blobs.has_line_count(id))
+            .collect();
+        self.blobs.prefetch(unread)?;
+        let mut total = 0u64;
+        for id in &ids {
+            total += self.blobs.text_lines(id)?;
+        }
+        Ok(i64::try_from(total).unwrap_or(i64::MAX))
     }
 
     fn octopus_base(&self, commits: &[String]) -> Result<Option<String>, GitError> {
@@ -878,7 +891,7 @@ impl Engine<'_> {
         self.blobs.prefetch(ids)
     }
 
-    fn blob(&mut self, id: Option<&str>) -> Result<Option<Vec<u8>>, GitError> {
+    fn blob(&mut self, id: Option<&str>) -> Result<Option<Blob>, GitError> {
         match id {
             Some(id) => self.blobs.get(id),
             None => Ok(None),
@@ -922,7 +935,7 @@ impl Engine<'_> {
         let old = old.unwrap_or_default();
         let unreadable = !ch.regular
             || lines::is_binary(&old)
-            || new.as_deref().is_some_and(lines::is_binary)
+            || new.as_deref().is_some_and(|n| lines::is_binary(n))
             || (ch.status != 'D' && new.is_none());
         Ok((!unreadable).then(|| (old, new.unwrap_or_default())))
     }
@@ -947,9 +960,8 @@ impl Engine<'_> {
             return Ok(out);
         }
         std::thread::scope(|scope| {
-            let (to_worker, jobs) = std::sync::mpsc::channel::<(usize, Vec<u8>, Vec<u8>)>();
-            let (to_main, done) =
-                std::sync::mpsc::channel::<(usize, Vec<u8>, Vec<u8>, Vec<Hunk>)>();
+            let (to_worker, jobs) = std::sync::mpsc::channel::<(usize, Blob, Blob)>();
+            let (to_main, done) = std::sync::mpsc::channel::<(usize, Blob, Blob, Vec<Hunk>)>();
             scope.spawn(move || {
                 for (k, old, new) in jobs {
                     let h = hunks(&old, &new);
@@ -1117,7 +1129,7 @@ impl Engine<'_> {
                 Some(h) => h,
                 None => {
                     let old = if ch.status == 'A' {
-                        Vec::new()
+                        Blob::default()
                     } else {
                         self.blob(ch.old_blob.as_deref())?.unwrap_or_default()
                     };

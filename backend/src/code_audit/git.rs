@@ -241,10 +241,10 @@ impl Repo {
         Ok(changes)
     }
 
-    /// For each `(merge, side)` pair, the raw changes from `side` to `merge` (what a merge
-    /// brought onto its side branch), from one `git diff-tree --stdin` run. A merge with no
-    /// changes from that side maps to an empty list.
-    pub fn merge_diffs(
+    /// For each `(commit, base)` pair, the raw changes from `base` to `commit` with renames
+    /// detected (for a merge and its side parent: what the merge brought onto the side branch),
+    /// from one `git diff-tree --stdin` run. A commit with no changes maps to an empty list.
+    pub fn diffs_from(
         &self,
         pairs: &[(String, String)],
     ) -> Result<HashMap<String, Vec<Change>>, GitError> {
@@ -430,6 +430,21 @@ fn parse_walk(out: &[u8]) -> Result<Vec<WalkCommit>, GitError> {
         }
     }
     Ok(commits)
+}
+
+/// The ids of the blobs (files and symlinks) in `commit`'s whole tree, one per path.
+pub fn tree_blobs(repo: &Repo, commit: &str) -> Result<Vec<String>, GitError> {
+    let out = repo.run(&["ls-tree", "-r", "-z", "--full-tree", commit])?;
+    Ok(out
+        .split(|b| *b == 0)
+        .filter_map(|entry| {
+            // `<mode> SP <type> SP <id> TAB <path>`
+            let meta = entry.split(|b| *b == b'\t').next()?;
+            let mut f = meta.split(|b| *b == b' ');
+            let (_mode, kind, id) = (f.next()?, f.next()?, f.next()?);
+            (kind == b"blob").then(|| String::from_utf8_lossy(id).into_owned())
+        })
+        .collect())
 }
 
 /// A running `git diff --numstat` of two trees: lines of text added minus removed from `from` to

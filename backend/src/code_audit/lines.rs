@@ -17,7 +17,14 @@ pub fn split(data: &[u8]) -> Vec<&[u8]> {
         return Vec::new();
     }
     let body = data.strip_suffix(b"\n").unwrap_or(data);
-    body.split(|b| *b == b'\n').collect()
+    let mut out = Vec::with_capacity(data.len() / 32 + 1);
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', body) {
+        out.push(&body[start..nl]);
+        start = nl + 1;
+    }
+    out.push(&body[start..]);
+    out
 }
 
 /// How many lines `data` has (a last line without `\n` counts).
@@ -26,7 +33,7 @@ pub fn count(data: &[u8]) -> usize {
     if data.is_empty() {
         return 0;
     }
-    let newlines = data.iter().filter(|b| **b == b'\n').count();
+    let newlines = memchr::memchr_iter(b'\n', data).count();
     newlines + usize::from(!data.ends_with(b"\n"))
 }
 
@@ -69,23 +76,24 @@ pub fn content_hash_of(data: &[u8], start: u32, len: u32) -> Option<String> {
 
 /// A blob with the offsets of its lines, for hashing many ranges of one file.
 pub struct LineIndex {
-    data: Vec<u8>,
+    data: std::sync::Arc<Vec<u8>>,
     /// Byte offset where each line starts.
     starts: Vec<usize>,
 }
 
 impl LineIndex {
     #[must_use]
-    pub fn new(data: Vec<u8>) -> Self {
+    pub fn new(data: impl Into<std::sync::Arc<Vec<u8>>>) -> Self {
+        let data = data.into();
         let mut starts = Vec::with_capacity(data.len() / 32 + 1);
         if !data.is_empty() {
             starts.push(0);
         }
-        for (i, b) in data.iter().enumerate() {
-            if *b == b'\n' && i + 1 < data.len() {
-                starts.push(i + 1);
-            }
-        }
+        starts.extend(
+            memchr::memchr_iter(b'\n', &data)
+                .map(|i| i + 1)
+                .filter(|i| *i < data.len()),
+        );
         Self { data, starts }
     }
 

@@ -356,6 +356,11 @@ fn engine_agrees_with_git_blame_over_generated_histories() {
         let repo = Repo::new(h.path(), Vec::new());
         let (evidence, segs) = evidence_of_all_commits(&repo);
         let out = reconcile(&repo, None, &evidence, segs);
+        assert_eq!(
+            out.loc_total,
+            numstat_loc(h.path()),
+            "seed {seed}: loc_total"
+        );
         let (a, u, w) = compare(&out.segments, &blame(h.path()));
         eprintln!(
             "seed {seed}: {a}/{u} lines agree with blame, {w} wrong, {} moved",
@@ -375,6 +380,95 @@ fn engine_agrees_with_git_blame_over_generated_histories() {
         wrong, 0,
         "lines reported current that blame gives to another commit"
     );
+}
+
+/// Lines of the text files at HEAD as `git diff --numstat` from the empty tree counts them.
+fn numstat_loc(dir: &Path) -> i64 {
+    git(
+        dir,
+        &[
+            "diff",
+            "--numstat",
+            mergeloom_worker::code_audit::git::EMPTY_TREE,
+            "HEAD",
+        ],
+    )
+    .lines()
+    .filter_map(|l| l.split('\t').next()?.parse::<i64>().ok())
+    .sum()
+}
+
+/// `loc_total` is the same whether the walk starts at the first commit (counted from the blobs
+/// the walk read), later (counted by git), or incrementally: text files only, a last line
+/// without a newline counts, binary files and deleted files do not, symlinks are one line.
+#[test]
+fn lines_of_code_are_counted_like_git_whatever_the_walk_reads() {
+    let dir = tempfile::tempdir().expect("test data");
+    let d = dir.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    git(d, &["config", "commit.gpgsign", "false"]);
+    let write = |name: &str, data: &[u8]| {
+        let p = d.join(name);
+        std::fs::create_dir_all(p.parent().expect("test data")).expect("test data");
+        std::fs::write(p, data).expect("test data");
+    };
+    write("a.txt", b"one\ntwo\nthree\n");
+    write("gone.txt", b"x\ny\n");
+    write("img.bin", b"\x89PNG\0\0\x01\nmore\n");
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "first"]);
+    write("src/b.rs", b"fn main() {}\n// no newline at the end");
+    std::os::unix::fs::symlink("a.txt", d.join("link")).expect("test data");
+    git(d, &["rm", "-q", "gone.txt"]);
+    git(d, &["mv", "a.txt", "renamed.txt"]);
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "second"]);
+    git(d, &["checkout", "-q", "-b", "side", "HEAD~1"]);
+    write("side.txt", b"s1\ns2\n");
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "side"]);
+    git(d, &["checkout", "-q", "main"]);
+    git(d, &["merge", "-q", "--no-ff", "-m", "merge", "side"]);
+    let expected = numstat_loc(d);
+    assert_eq!(expected, 3 + 2 + 2 + 1, "the fixture's own count");
+    let repo = Repo::new(d, Vec::new());
+    let (evidence, segs) = evidence_of_all_commits(&repo);
+    // From the first commit: every file of HEAD was read on the way.
+    let all = reconcile(&repo, None, &evidence, segs.clone());
+    assert_eq!(all.loc_total, expected);
+    // Only the side branch's run: the walk starts at the merge base, git counts.
+    let side = git(d, &["rev-parse", "side"]).trim().to_owned();
+    let late: Vec<Segment> = segs
+        .iter()
+        .filter(|s| s.evidence_id == side)
+        .cloned()
+        .collect();
+    assert!(!late.is_empty());
+    assert_eq!(reconcile(&repo, None, &evidence, late).loc_total, expected);
+    // No evidence at all: nothing is walked.
+    assert_eq!(
+        reconcile(&repo, None, &evidence, Vec::new()).loc_total,
+        expected
+    );
+    // Incrementally, from the last reconciled commit's count.
+    // (HEAD~1 has renamed.txt, src/b.rs and the link.)
+    let first = git(d, &["rev-parse", "HEAD~1"]).trim().to_owned();
+    let tip = repo
+        .commit_id("HEAD")
+        .expect("test data")
+        .expect("test data");
+    let out = engine::reconcile(
+        &repo,
+        Input {
+            last_commit: Some(first),
+            loc_total: 3 + 2 + 1,
+            tip,
+            evidence: evidence.clone(),
+            segments: Vec::new(),
+        },
+    )
+    .expect("test data");
+    assert_eq!(out.loc_total, expected);
 }
 
 #[test]
