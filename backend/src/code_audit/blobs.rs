@@ -10,11 +10,18 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::thread::JoinHandle;
 
 use super::git::GitError;
 use super::lines;
+
+/// An object read: `(id, type, content)`.
+type Object = (String, String, Blob);
+
+/// Requests [`Blobs::read_ahead`] keeps open at most.
+const READ_AHEAD_REQUESTS: usize = 128;
 
 /// A blob's content, shared between the cache and its readers without copying.
 pub type Blob = Arc<Vec<u8>>;
@@ -41,6 +48,8 @@ pub struct Blobs {
     cache: BlobCache,
     /// Lines of every blob read by id (`None`: binary), kept after the blob leaves the cache.
     line_counts: HashMap<String, Option<u64>>,
+    /// Bytes of answers read from git and not taken off the queue yet.
+    waiting_bytes: Arc<AtomicUsize>,
     /// Bytes of blob content read from git so far (for throughput figures).
     pub bytes_read: u64,
 }
@@ -57,6 +66,8 @@ impl Blobs {
             .take()
             .ok_or_else(|| GitError::Parse("no stdout".into()))?;
         let (tx, answers) = channel();
+        let waiting_bytes = Arc::new(AtomicUsize::new(0));
+        let waiting = Arc::clone(&waiting_bytes);
         let reader = std::thread::Builder::new()
             .name("cat-file-reader".into())
             .spawn(move || {
@@ -64,6 +75,9 @@ impl Blobs {
                 loop {
                     match read_answer(&mut out) {
                         Ok(Some(a)) => {
+                            if let Answer::Found { data, .. } = &a {
+                                waiting.fetch_add(data.len(), Ordering::Relaxed);
+                            }
                             if tx.send(Ok(a)).is_err() {
                                 return;
                             }
@@ -85,6 +99,7 @@ impl Blobs {
             requested: HashSet::new(),
             cache: BlobCache::default(),
             line_counts: HashMap::new(),
+            waiting_bytes,
             bytes_read: 0,
         })
     }
@@ -195,9 +210,78 @@ impl Blobs {
         Ok(())
     }
 
+    /// Asks git ahead for blobs the caller expects to need soon, as far as a budget allows:
+    /// answers already read are moved to the cache first, and nothing more is asked while the
+    /// cache and the answers waiting hold half the cache's budget or many requests are open.
+    /// Returns whether everything was asked for.
+    pub fn read_ahead<'a>(
+        &mut self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<bool, GitError> {
+        while let Ok(answer) = self.answers.try_recv() {
+            self.take(answer)?;
+        }
+        let mut all = true;
+        let mut wrote = false;
+        for id in ids {
+            if !is_object_id(id) || self.cache.has(id) || self.requested.contains(id) {
+                continue;
+            }
+            let waiting = self.waiting_bytes.load(Ordering::Relaxed);
+            if self.inflight.len() >= READ_AHEAD_REQUESTS
+                || self.cache.bytes + waiting >= BlobCache::BUDGET / 2
+            {
+                all = false;
+                break;
+            }
+            self.request(id)?;
+            wrote = true;
+        }
+        if wrote {
+            self.flush()?;
+        }
+        Ok(all)
+    }
+
+    /// Takes one answer off the queue: the request it answers and what was found (blobs read by
+    /// id are kept in the cache).
+    fn take(
+        &mut self,
+        answer: Result<Answer, String>,
+    ) -> Result<(String, Option<Object>), GitError> {
+        let answer = answer.map_err(GitError::Parse)?;
+        let asked = self
+            .inflight
+            .pop_front()
+            .ok_or_else(|| GitError::Parse("cat-file answered nothing asked".into()))?;
+        self.requested.remove(&asked);
+        let found = match answer {
+            Answer::Found { id, kind, data } => {
+                self.waiting_bytes.fetch_sub(data.len(), Ordering::Relaxed);
+                if kind == "blob" {
+                    self.bytes_read += data.len() as u64;
+                }
+                Some((id, kind, data))
+            }
+            Answer::Missing => None,
+        };
+        // Every blob read by id is kept: a file's new side in one commit is its old side in the
+        // next commit that changes it.
+        if let Some((_, kind, data)) = &found
+            && kind == "blob"
+            && is_object_id(&asked)
+        {
+            self.line_counts
+                .entry(asked.clone())
+                .or_insert_with(|| text_lines(data));
+            self.cache.put(&asked, data);
+        }
+        Ok((asked, found))
+    }
+
     /// Reads any object: `(id, type, content)`. Answers to earlier requests that arrive first
     /// are kept in the cache.
-    fn object(&mut self, spec: &str) -> Result<Option<(String, String, Blob)>, GitError> {
+    fn object(&mut self, spec: &str) -> Result<Option<Object>, GitError> {
         if spec.contains('\n') || spec.is_empty() {
             return Ok(None);
         }
@@ -209,33 +293,8 @@ impl Blobs {
             let answer = self
                 .answers
                 .recv()
-                .map_err(|_| GitError::Parse("cat-file ended early".into()))?
-                .map_err(GitError::Parse)?;
-            let asked = self
-                .inflight
-                .pop_front()
-                .ok_or_else(|| GitError::Parse("cat-file answered nothing asked".into()))?;
-            self.requested.remove(&asked);
-            let found = match answer {
-                Answer::Found { id, kind, data } => {
-                    if kind == "blob" {
-                        self.bytes_read += data.len() as u64;
-                    }
-                    Some((id, kind, data))
-                }
-                Answer::Missing => None,
-            };
-            // Every blob read by id is kept: a file's new side in one commit is its old side in
-            // the next commit that changes it.
-            if let Some((_, kind, data)) = &found
-                && kind == "blob"
-                && is_object_id(&asked)
-            {
-                self.line_counts
-                    .entry(asked.clone())
-                    .or_insert_with(|| text_lines(data));
-                self.cache.put(&asked, data);
-            }
+                .map_err(|_| GitError::Parse("cat-file ended early".into()))?;
+            let (asked, found) = self.take(answer)?;
             if asked == spec {
                 return Ok(found);
             }
@@ -349,6 +408,54 @@ mod tests {
             Ok(Some(Answer::Found { .. }))
         ));
         assert!(matches!(read_answer(&mut r), Ok(None)));
+    }
+
+    /// A real `git cat-file`: blobs asked for ahead come back whole and in any order, a missing
+    /// one does not disturb the others, and no more than the budget of requests is left open.
+    #[test]
+    fn reads_ahead_within_its_budget() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let git = |args: &[&str], input: Option<&str>| -> String {
+            let mut c = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("git runs");
+            if let (Some(i), Some(mut stdin)) = (input, c.stdin.take()) {
+                stdin.write_all(i.as_bytes()).expect("stdin");
+            }
+            let out = c.wait_with_output().expect("git runs");
+            assert!(out.status.success(), "git {args:?}");
+            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        };
+        git(&["init", "-q"], None);
+        let texts: Vec<String> = (0..READ_AHEAD_REQUESTS + 20)
+            .map(|i| format!("blob {i}\n").repeat(i % 7 + 1))
+            .collect();
+        let ids: Vec<String> = texts
+            .iter()
+            .map(|t| git(&["hash-object", "-w", "--stdin"], Some(t)))
+            .collect();
+        let repo = crate::code_audit::git::Repo::new(dir.path(), Vec::new());
+        let mut blobs = repo.blobs().expect("cat-file");
+        let missing = "0123456789012345678901234567890123456789";
+        assert!(blobs.read_ahead([missing, ids[0].as_str()]).expect("asks"));
+        let all = blobs
+            .read_ahead(ids.iter().map(String::as_str))
+            .expect("asks");
+        assert!(!all, "more than the budget of requests was asked for");
+        assert!(blobs.inflight.len() <= READ_AHEAD_REQUESTS);
+        for (id, text) in ids.iter().zip(&texts).rev() {
+            let data = blobs.get(id).expect("reads").expect("exists");
+            assert_eq!(data.as_slice(), text.as_bytes());
+            assert_eq!(
+                blobs.text_lines(id).expect("counts"),
+                (text.len() / text.lines().next().map_or(1, |l| l.len() + 1)) as u64
+            );
+        }
+        assert!(blobs.get(missing).expect("reads").is_none());
     }
 
     #[test]

@@ -310,6 +310,30 @@ fn window_key(h: &[u64]) -> u64 {
     h[0] ^ h[1].rotate_left(21) ^ h[2].rotate_left(42)
 }
 
+/// Commits after the next one whose files are asked for ahead (within the blob reader's
+/// read-ahead budget).
+const READ_AHEAD_COMMITS: usize = 8;
+
+/// The blobs `changes` will need: both sides of the files holding segments of `index`, and the
+/// new side of every other file (where moved blocks are looked for).
+fn needed_blobs<'a>(
+    changes: &'a [Change],
+    index: &'a HashMap<String, Vec<usize>>,
+) -> impl Iterator<Item = &'a str> {
+    changes
+        .iter()
+        .filter(|ch| ch.regular && ch.status != 'D')
+        .flat_map(|ch| {
+            let old = if ch.status != 'A' && index.contains_key(&ch.old_path) {
+                ch.old_blob.as_deref()
+            } else {
+                None
+            };
+            [old, ch.new_blob.as_deref()]
+        })
+        .flatten()
+}
+
 /// For every commit of `graph` (commit → parents), the index of the first commit of the
 /// first-parent `chain` that contains it: chain commits in order, each claiming itself and what
 /// its other parents reach that no earlier chain commit claimed (the first claims everything it
@@ -462,7 +486,19 @@ impl Engine<'_> {
             let from = last.as_deref().unwrap_or(git::EMPTY_TREE);
             Some(git::loc_delta_start(self.repo, from, tip)?)
         };
-        self.log = git::log_all(self.repo, tip, &exclude)?;
+        // git inflates the files of the first commits while it is still diffing the later
+        // ones (the walk reads every changed file's new side).
+        let blobs = &mut self.blobs;
+        self.log = git::log_all(self.repo, tip, &exclude, |c| {
+            blobs
+                .read_ahead(
+                    c.changes
+                        .iter()
+                        .filter(|ch| ch.regular && ch.status != 'D')
+                        .filter_map(|ch| ch.new_blob.as_deref()),
+                )
+                .map(|_| ())
+        })?;
         let walk: Vec<git::WalkCommit> = git::first_parent_chain(&self.log, tip)
             .into_iter()
             .cloned()
@@ -492,11 +528,7 @@ impl Engine<'_> {
         let mut index = self.path_index();
         for (i, c) in walk.iter().enumerate() {
             self.stats.commits += 1;
-            // git reads this commit's and the next one's files while this one is mapped.
-            self.prefetch(&c.changes, &index)?;
-            if let Some(next) = walk.get(i + 1) {
-                self.prefetch(&next.changes, &index)?;
-            }
+            self.prefetch(&walk, i, &index)?;
             self.apply_commit(&c.id, &c.changes, &mut index)?;
             if let Some(es) = starts.get(&i) {
                 let mut merged: Vec<&Evidence> = Vec::new();
@@ -711,10 +743,7 @@ impl Engine<'_> {
     ) -> Result<(), GitError> {
         let mut index = self.path_index();
         for (i, c) in side_walk.iter().enumerate() {
-            self.prefetch(&c.changes, &index)?;
-            if let Some(next) = side_walk.get(i + 1) {
-                self.prefetch(&next.changes, &index)?;
-            }
+            self.prefetch(side_walk, i, &index)?;
             self.apply_commit(&c.id, &c.changes, &mut index)?;
             for e in walked.iter().filter(|e| e.origin == c.id) {
                 self.activate_in_place(e, &c.id, &mut index);
@@ -868,27 +897,24 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// Asks git ahead for the blobs `changes` will need: both sides of the files holding
-    /// segments of `index`, and the new side of every other file (where moved blocks are
-    /// looked for).
+    /// Asks git for the blobs the commit `walk[i]` and the next one will need, and for those of
+    /// the commits after them as far as the read-ahead budget allows, so that git inflates
+    /// files on the other core while this commit is mapped.
     fn prefetch(
         &mut self,
-        changes: &[Change],
+        walk: &[git::WalkCommit],
+        i: usize,
         index: &HashMap<String, Vec<usize>>,
     ) -> Result<(), GitError> {
-        let ids = changes
-            .iter()
-            .filter(|ch| ch.regular && ch.status != 'D')
-            .flat_map(|ch| {
-                let old = if ch.status != 'A' && index.contains_key(&ch.old_path) {
-                    ch.old_blob.as_deref()
-                } else {
-                    None
-                };
-                [old, ch.new_blob.as_deref()]
-            })
-            .flatten();
-        self.blobs.prefetch(ids)
+        for c in walk.iter().skip(i).take(2) {
+            self.blobs.prefetch(needed_blobs(&c.changes, index))?;
+        }
+        for c in walk.iter().skip(i + 2).take(READ_AHEAD_COMMITS) {
+            if !self.blobs.read_ahead(needed_blobs(&c.changes, index))? {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn blob(&mut self, id: Option<&str>) -> Result<Option<Blob>, GitError> {
@@ -1033,14 +1059,31 @@ impl Engine<'_> {
         // Built on first use: the hashes of pieces that split off a segment.
         let mut new_index: Option<lines::LineIndex> = None;
         for &i in segs {
-            let seg = self.segs[i].clone();
-            let pieces = map_lines(&hunks, &prefix, seg.start - 1, seg.len);
-            let unchanged = pieces.len() == 1
-                && matches!(pieces[0].2, Piece::Kept(n) if n + 1 == seg.start)
-                && ch.new_path == seg.path;
-            if unchanged {
+            let (start, len) = (self.segs[i].start, self.segs[i].len);
+            let pieces = map_lines(&hunks, &prefix, start - 1, len);
+            // Kept whole (most segments of a changed file): updated in place.
+            if let [(0, kept, Piece::Kept(n))] = pieces[..]
+                && kept == len
+            {
+                let s = &mut self.segs[i];
+                if n + 1 == start && ch.new_path == s.path {
+                    continue;
+                }
+                s.start = n + 1;
+                if s.path != ch.new_path {
+                    s.path.clone_from(&ch.new_path);
+                }
+                s.commit.clear();
+                s.commit.push_str(commit);
+                s.dirty = true;
+                if s.content_hash.is_none() {
+                    s.content_hash = new_index
+                        .get_or_insert_with(|| lines::LineIndex::new(new.clone()))
+                        .content_hash(n + 1, len);
+                }
                 continue;
             }
+            let seg = self.segs[i].clone();
             for (k, (off, len, piece)) in pieces.into_iter().enumerate() {
                 let mut p = seg.piece(off, len);
                 match piece {
@@ -1117,28 +1160,49 @@ impl Engine<'_> {
                 continue;
             }
             let new_lines = lines::split(&new);
-            let new_hashes: Vec<u64> = new_lines.iter().map(|l| lines::line_hash(l)).collect();
-            // Diff only files that hold three consecutive lines of some removed block.
+            // A moved block is among the lines a change added: a file diffed already has only
+            // those hashed; another is diffed only when it holds three consecutive lines of
+            // some removed block.
+            let hashes_of = |from: usize, to: usize| -> Vec<u64> {
+                new_lines[from.min(new_lines.len())..to.min(new_lines.len())]
+                    .iter()
+                    .map(|l| lines::line_hash(l))
+                    .collect()
+            };
+            if let Some(hunks) = cached {
+                let runs: Vec<(u32, Vec<u64>)> = hunks
+                    .iter()
+                    .filter(|h| h.after.len() >= 3)
+                    .map(|h| {
+                        let from = h.after.start as usize;
+                        (h.after.start, hashes_of(from, h.after.end as usize))
+                    })
+                    .filter(|(_, run)| run.windows(3).any(|w| wanted.contains(&window_key(w))))
+                    .collect();
+                if !runs.is_empty() {
+                    added.push(Added {
+                        path: ch.new_path.clone(),
+                        runs,
+                    });
+                }
+                continue;
+            }
+            let new_hashes = hashes_of(0, new_lines.len());
             if !new_hashes
                 .windows(3)
                 .any(|w| wanted.contains(&window_key(w)))
             {
                 continue;
             }
-            let hunks = match cached {
-                Some(h) => h,
-                None => {
-                    let old = if ch.status == 'A' {
-                        Blob::default()
-                    } else {
-                        self.blob(ch.old_blob.as_deref())?.unwrap_or_default()
-                    };
-                    if lines::is_binary(&old) {
-                        continue;
-                    }
-                    hunks(&old, &new)
-                }
+            let old = if ch.status == 'A' {
+                Blob::default()
+            } else {
+                self.blob(ch.old_blob.as_deref())?.unwrap_or_default()
             };
+            if lines::is_binary(&old) {
+                continue;
+            }
+            let hunks = hunks(&old, &new);
             let runs = hunks
                 .into_iter()
                 .filter(|h| !h.after.is_empty())

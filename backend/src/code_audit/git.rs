@@ -3,7 +3,7 @@
 //! long-lived `git cat-file --batch`, and the first-parent walk read from one `git log` stream.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -335,7 +335,7 @@ fn parse_raw<'a>(
 }
 
 /// A commit of the first-parent walk with its changes against its first parent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalkCommit {
     pub id: String,
     pub parent: Option<String>,
@@ -344,37 +344,90 @@ pub struct WalkCommit {
 
 /// Every commit reachable from `tip` and not from `exclude`, by id, each with its raw changes
 /// against its first parent (renames detected), from one `git log` run: the tracked branch's
-/// first-parent chain and the side branches its merges brought in.
+/// first-parent chain and the side branches its merges brought in. The log is read as git
+/// writes it, oldest commit first, and `seen` is called with each commit as it arrives (to ask
+/// for its files while git is still diffing the later ones).
 pub fn log_all(
     repo: &Repo,
     tip: &str,
     exclude: &[String],
+    mut seen: impl FnMut(&WalkCommit) -> Result<(), GitError>,
 ) -> Result<HashMap<String, WalkCommit>, GitError> {
     let mut stdin = Vec::new();
     for e in exclude {
         stdin.extend_from_slice(format!("^{e}\n").as_bytes());
     }
-    let out = repo.run_input(
-        &[
-            "log",
-            "--diff-merges=first-parent",
-            "-M",
-            "--raw",
-            "-z",
-            "--no-abbrev",
-            "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--format=%x01%H %P",
-            tip,
-            "--stdin",
-        ],
-        Some(&stdin),
-    )?;
-    Ok(parse_walk(&out)?
-        .into_iter()
-        .map(|c| (c.id.clone(), c))
-        .collect())
+    let args = [
+        "log",
+        "--reverse",
+        "--diff-merges=first-parent",
+        "-M",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--format=%x01%H %P",
+        tip,
+        "--stdin",
+    ];
+    let mut child = repo
+        .command(&args, false)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(mut input) = child.stdin.take() {
+        // A few lines: git reads them all before it writes anything.
+        input.write_all(&stdin)?;
+    }
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| GitError::Parse("no stdout".into()))?;
+    let mut commits = HashMap::new();
+    let read = read_log(std::io::BufReader::new(stdout), |c| {
+        seen(&c)?;
+        commits.insert(c.id.clone(), c);
+        Ok(())
+    });
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        return Err(GitError::Failed {
+            command: "log".into(),
+            detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    read?;
+    Ok(commits)
+}
+
+/// Reads a `git log --raw -z` stream one commit at a time.
+fn read_log(
+    mut out: impl BufRead,
+    mut each: impl FnMut(WalkCommit) -> Result<(), GitError>,
+) -> Result<(), GitError> {
+    let mut commit: Vec<u8> = Vec::new();
+    let mut token: Vec<u8> = Vec::new();
+    loop {
+        token.clear();
+        let n = out.read_until(0, &mut token)?;
+        let header = token
+            .strip_prefix(b"\n")
+            .unwrap_or(&token)
+            .starts_with(b"\x01");
+        if (n == 0 || header) && !commit.is_empty() {
+            for c in parse_walk(&commit)? {
+                each(c)?;
+            }
+            commit.clear();
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        commit.extend_from_slice(&token);
+    }
 }
 
 /// The first-parent chain of `log` ending at `tip`, oldest first (it stops where the log's
@@ -508,6 +561,22 @@ impl LocDelta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_a_log_stream_one_commit_at_a_time() {
+        let real = b"\x01aaa ppp\0\n:000000 100644 0000000000000000000000000000000000000000 de98 A\0f\0\x01bbb aaa\0\n:100644 100644 de98 2155 R075\0f\0g\0:000000 100644 0000000000000000000000000000000000000000 3e75 A\0h\0\x01ccc bbb\0";
+        // A tiny buffer: tokens arrive in pieces.
+        let mut seen = Vec::new();
+        read_log(std::io::BufReader::with_capacity(3, &real[..]), |c| {
+            seen.push(c);
+            Ok(())
+        })
+        .expect("reads");
+        assert_eq!(seen, parse_walk(real).expect("parses"));
+        assert_eq!(seen.len(), 3);
+        assert!(seen[2].changes.is_empty());
+        assert!(read_log(&b"\n:100644 100644 a b M\0f\0"[..], |_| Ok(())).is_err());
+    }
 
     #[test]
     fn parses_a_walk_with_renames() {
