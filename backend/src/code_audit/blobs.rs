@@ -211,12 +211,15 @@ impl Blobs {
     }
 
     /// Asks git ahead for blobs the caller expects to need soon, as far as a budget allows:
-    /// answers already read are moved to the cache first, and nothing more is asked while the
-    /// cache and the answers waiting hold half the cache's budget or many requests are open.
-    /// Returns whether everything was asked for.
+    /// answers already read are moved to the cache first, and nothing more is asked while many
+    /// requests are open or the answers not taken yet hold a quarter of the cache's budget.
+    /// With `within_room`, nothing is asked either once the cache is half full (for a warm-up
+    /// that must not push out what was read for the work at hand). Returns whether everything
+    /// was asked for.
     pub fn read_ahead<'a>(
         &mut self,
         ids: impl IntoIterator<Item = &'a str>,
+        within_room: bool,
     ) -> Result<bool, GitError> {
         while let Ok(answer) = self.answers.try_recv() {
             self.take(answer)?;
@@ -229,7 +232,8 @@ impl Blobs {
             }
             let waiting = self.waiting_bytes.load(Ordering::Relaxed);
             if self.inflight.len() >= READ_AHEAD_REQUESTS
-                || self.cache.bytes + waiting >= BlobCache::BUDGET / 2
+                || waiting >= BlobCache::BUDGET / 4
+                || (within_room && self.cache.bytes + waiting >= BlobCache::BUDGET / 2)
             {
                 all = false;
                 break;
@@ -441,9 +445,13 @@ mod tests {
         let repo = crate::code_audit::git::Repo::new(dir.path(), Vec::new());
         let mut blobs = repo.blobs().expect("cat-file");
         let missing = "0123456789012345678901234567890123456789";
-        assert!(blobs.read_ahead([missing, ids[0].as_str()]).expect("asks"));
+        assert!(
+            blobs
+                .read_ahead([missing, ids[0].as_str()], true)
+                .expect("asks")
+        );
         let all = blobs
-            .read_ahead(ids.iter().map(String::as_str))
+            .read_ahead(ids.iter().map(String::as_str), false)
             .expect("asks");
         assert!(!all, "more than the budget of requests was asked for");
         assert!(blobs.inflight.len() <= READ_AHEAD_REQUESTS);
@@ -456,6 +464,24 @@ mod tests {
             );
         }
         assert!(blobs.get(missing).expect("reads").is_none());
+
+        // A full cache stops a warm-up, not the read-ahead of the work at hand.
+        let mut blobs = repo.blobs().expect("cat-file");
+        let big = Arc::new(vec![b'x'; BlobCache::BUDGET / 8]);
+        for i in 0..5 {
+            blobs.cache.put(&format!("{i:040}"), &big);
+        }
+        assert!(!blobs.read_ahead([ids[1].as_str()], true).expect("asks"));
+        assert!(blobs.inflight.is_empty());
+        assert!(blobs.read_ahead([ids[1].as_str()], false).expect("asks"));
+        assert_eq!(
+            blobs
+                .get(&ids[1])
+                .expect("reads")
+                .expect("exists")
+                .as_slice(),
+            texts[1].as_bytes()
+        );
     }
 
     #[test]

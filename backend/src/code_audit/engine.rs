@@ -496,6 +496,7 @@ impl Engine<'_> {
                         .iter()
                         .filter(|ch| ch.regular && ch.status != 'D')
                         .filter_map(|ch| ch.new_blob.as_deref()),
+                    true,
                 )
                 .map(|_| ())
         })?;
@@ -910,7 +911,10 @@ impl Engine<'_> {
             self.blobs.prefetch(needed_blobs(&c.changes, index))?;
         }
         for c in walk.iter().skip(i + 2).take(READ_AHEAD_COMMITS) {
-            if !self.blobs.read_ahead(needed_blobs(&c.changes, index))? {
+            if !self
+                .blobs
+                .read_ahead(needed_blobs(&c.changes, index), false)?
+            {
                 break;
             }
         }
