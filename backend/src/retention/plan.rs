@@ -50,8 +50,8 @@ pub struct CodeAuditFigures {
     pub ranges: i64,
 }
 
-/// A run whose events the plan removes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A run whose events the plan removes (loaded as [`EVENT_RUN`]).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct EventRun {
     pub id: String,
     pub last_seq: i64,
@@ -107,16 +107,18 @@ impl Plan {
     }
 }
 
-type EventCols = (String, i64, i64, i64);
-
-fn event_run((id, last_seq, events, bytes): EventCols) -> EventRun {
-    EventRun {
-        id,
-        last_seq,
-        events,
-        bytes,
-    }
-}
+/// The columns of an [`EventRun`].
+const EVENT_RUN: (
+    runs::id,
+    runs::last_event_seq,
+    runs::event_count,
+    runs::event_bytes,
+) = (
+    runs::id,
+    runs::last_event_seq,
+    runs::event_count,
+    runs::event_bytes,
+);
 
 /// Plans a prune under `policy` at `now`.
 pub fn plan(
@@ -132,16 +134,8 @@ pub fn plan(
     out.leftover_events = runs::table
         .filter(runs::events_retained.eq(false))
         .filter(runs::event_bytes.gt(0))
-        .select((
-            runs::id,
-            runs::last_event_seq,
-            runs::event_count,
-            runs::event_bytes,
-        ))
-        .load::<EventCols>(conn)?
-        .into_iter()
-        .map(event_run)
-        .collect();
+        .select(EVENT_RUN)
+        .load(conn)?;
     if policy.prunes_audit() {
         plan_audit(conn, policy, now, &mut out)?;
     }
@@ -167,16 +161,8 @@ fn plan_events(
         out.events = selectable()
             .filter(runs::finished_at.lt(cutoff(now, policy.events_days)))
             .order((runs::finished_at.asc(), runs::id.asc()))
-            .select((
-                runs::id,
-                runs::last_event_seq,
-                runs::event_count,
-                runs::event_bytes,
-            ))
-            .load::<EventCols>(conn)?
-            .into_iter()
-            .map(event_run)
-            .collect();
+            .select(EVENT_RUN)
+            .load(conn)?;
     }
     if policy.events_max_bytes == 0 {
         return Ok(());
@@ -201,33 +187,24 @@ fn plan_events(
                     .or(runs::finished_at.eq(f.clone()).and(runs::id.gt(id.clone()))),
             );
         }
-        let page: Vec<(String, i64, i64, i64, Option<String>)> = q
+        let page: Vec<(EventRun, Option<String>)> = q
             .order((runs::finished_at.asc(), runs::id.asc()))
-            .select((
-                runs::id,
-                runs::last_event_seq,
-                runs::event_count,
-                runs::event_bytes,
-                runs::finished_at,
-            ))
+            .select((EVENT_RUN, runs::finished_at))
             .limit(CAP_PAGE)
             .load(conn)?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.4.clone().unwrap_or_default(), last.0.clone()));
-        for (id, last_seq, events, bytes, _) in page {
+        let Some((last, finished)) = page.last() else {
+            break;
+        };
+        after = Some((finished.clone().unwrap_or_default(), last.id.clone()));
+        for (run, _) in page {
             if remaining <= cap {
                 break;
             }
-            if already.contains(&id) {
+            if already.contains(&run.id) {
                 continue;
             }
-            remaining -= bytes;
-            out.events.push(EventRun {
-                id,
-                last_seq,
-                events,
-                bytes,
-            });
+            remaining -= run.bytes;
+            out.events.push(run);
         }
     }
     Ok(())
