@@ -183,11 +183,10 @@ async fn openai_compatible_fixes_the_bug_with_edit_file_and_validation_passes() 
     let server = ModelServer::start(fix_script());
     let settings = api(&server, true, "gpt-5-mini");
     let w = worker(|c: &mut Config| c.openai = settings).await;
-    let id = w
+    let (id, run) = w
         .api
-        .submit(&job(&repo, "OA-1", Some("openai-compatible"), false))
+        .run_to_end(&job(&repo, "OA-1", Some("openai-compatible"), false))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     let events = w.api.events(&id).await;
     assert_outcome(&run, "completed", "published", None);
     assert_eq!(server.remaining(), 0, "the whole script was played");
@@ -308,11 +307,10 @@ async fn anthropic_fixes_the_bug_after_a_429_and_approves_in_review() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 
-    let id = w
+    let (id, run) = w
         .api
-        .submit(&job(&repo, "AN-1", Some("anthropic"), true))
+        .run_to_end(&job(&repo, "AN-1", Some("anthropic"), true))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     let events = w.api.events(&id).await;
     assert_outcome(&run, "completed", "published", None);
     assert_eq!(server.remaining(), 0, "the whole script was played");
@@ -417,11 +415,10 @@ async fn escapes_and_a_disallowed_command_are_refused_and_reported() {
     let server = ModelServer::start(script);
     let settings = api(&server, true, "gpt-5-mini");
     let w = worker(|c: &mut Config| c.openai = settings).await;
-    let id = w
+    let (id, run) = w
         .api
-        .submit(&job(&repo, "ESC-1", Some("openai-compatible"), false))
+        .run_to_end(&job(&repo, "ESC-1", Some("openai-compatible"), false))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     let events = w.api.events(&id).await;
     assert_outcome(&run, "completed", "published", None);
     assert_tools_paired(&events);
@@ -485,11 +482,10 @@ async fn reaching_max_turns_fails_the_run_with_provider_error() {
     let mut settings = api(&server, false, "claude-sonnet-4-5");
     settings.max_turns = Some(3);
     let w = worker(|c: &mut Config| c.anthropic = settings).await;
-    let id = w
+    let (id, run) = w
         .api
-        .submit(&job(&repo, "MT-1", Some("anthropic"), false))
+        .run_to_end(&job(&repo, "MT-1", Some("anthropic"), false))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     assert_outcome(&run, "failed", "provider_error", Some("implement"));
     let reason = s(&run, "/outcome/reason");
     assert!(reason.contains("max turns (3) reached"), "{reason}");
@@ -607,11 +603,10 @@ async fn readiness_lists_models_with_the_key_and_a_refused_key_is_not_ready() {
 
     // At run start the same readiness decides: a refused key blocks the run before any request.
     let repo = Repo::new();
-    let id = w
+    let (_, run) = w
         .api
-        .submit(&job(&repo, "RDY-1", Some("anthropic"), false))
+        .run_to_end(&job(&repo, "RDY-1", Some("anthropic"), false))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     assert_outcome(&run, "blocked", "provider_not_ready", Some("setup"));
     assert!(s(&run, "/outcome/reason").contains("endpoint"), "{run:#}");
     assert!(server.requests().is_empty());
@@ -662,11 +657,10 @@ async fn the_default_provider_setting_decides_what_a_provider_less_job_runs_with
         assert_eq!(resp.status().as_u16(), 200);
         let (_, providers) = w.api.get("/api/v1/providers").await;
         assert!(is_default(&providers, default), "{providers:#}");
-        let id = w
+        let (_, run) = w
             .api
-            .submit(&job(&repo, &format!("DEF-{i}"), None, false))
+            .run_to_end(&job(&repo, &format!("DEF-{i}"), None, false))
             .await;
-        let run = w.api.wait_terminal(&id).await;
         assert_eq!(s(&run, "/provider/id"), default, "{run:#}");
         assert_outcome(&run, "blocked", "no_changes", Some("implement"));
         let reqs = server.requests();
@@ -686,11 +680,10 @@ async fn a_hanging_model_is_a_provider_timeout_and_a_cancel_stops_the_loop_at_on
         c.provider_timeout_seconds = 3;
     })
     .await;
-    let id = w
+    let (_, run) = w
         .api
-        .submit(&job(&repo, "HANG-1", Some("openai-compatible"), false))
+        .run_to_end(&job(&repo, "HANG-1", Some("openai-compatible"), false))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     assert_outcome(&run, "failed", "provider_timeout", Some("implement"));
     assert!(
         s(&run, "/outcome/reason").contains("timeout of 3 s"),
@@ -736,11 +729,10 @@ async fn a_refused_key_fails_the_run_and_the_error_never_shows_the_key() {
     }]);
     let settings = api(&server, false, "claude-sonnet-4-5");
     let w = worker(|c: &mut Config| c.anthropic = settings).await;
-    let id = w
+    let (id, run) = w
         .api
-        .submit(&job(&repo, "AUTH-1", Some("anthropic"), false))
+        .run_to_end(&job(&repo, "AUTH-1", Some("anthropic"), false))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     assert_outcome(&run, "failed", "provider_error", Some("implement"));
     let reason = s(&run, "/outcome/reason");
     assert!(

@@ -165,11 +165,10 @@ async fn claude_code_cli_fixes_the_bug_runs_git_and_approves_in_review() {
         c.claude_code = settings(program, &server, &home, "claude-sonnet-4-5-20250929");
     })
     .await;
-    let id = w
+    let (id, run) = w
         .api
-        .submit(&job(&repo, "CC-1", "claude-code-cli", true))
+        .run_to_end(&job(&repo, "CC-1", "claude-code-cli", true))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     let events = w.api.events(&id).await;
     assert_outcome(&run, "completed", "published", None);
     assert_eq!(
@@ -292,8 +291,10 @@ async fn codex_cli_fixes_the_bug_with_a_shell_command_and_approves_in_review() {
         c.codex = settings(program, &server, &home, "gpt-5");
     })
     .await;
-    let id = w.api.submit(&job(&repo, "CX-1", "codex-cli", true)).await;
-    let run = w.api.wait_terminal(&id).await;
+    let (id, run) = w
+        .api
+        .run_to_end(&job(&repo, "CX-1", "codex-cli", true))
+        .await;
     let events = w.api.events(&id).await;
     assert_outcome(&run, "completed", "published", None);
     assert_eq!(
@@ -378,8 +379,10 @@ async fn gemini_cli_fixes_the_bug_runs_git_and_approves_in_review() {
         c.gemini = settings(program, &server, &home, "gemini-2.5-pro");
     })
     .await;
-    let id = w.api.submit(&job(&repo, "GM-1", "gemini-cli", true)).await;
-    let run = w.api.wait_terminal(&id).await;
+    let (id, run) = w
+        .api
+        .run_to_end(&job(&repo, "GM-1", "gemini-cli", true))
+        .await;
     let events = w.api.events(&id).await;
     assert_outcome(&run, "completed", "published", None);
     assert_eq!(
@@ -452,11 +455,10 @@ async fn claude_code_cli_review_without_a_verdict_is_a_provider_error() {
         c.claude_code = settings(program, &server, &home, "claude-sonnet-4-5-20250929");
     })
     .await;
-    let id = w
+    let (_, run) = w
         .api
-        .submit(&job(&repo, "CC-6", "claude-code-cli", true))
+        .run_to_end(&job(&repo, "CC-6", "claude-code-cli", true))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     assert_outcome(&run, "failed", "provider_error", Some("review"));
     assert!(s(&run, "/outcome/reason").contains("verdict"), "{run:#}");
     assert_eq!(server.remaining(), 0);
@@ -482,11 +484,10 @@ async fn claude_code_cli_max_turns_is_a_provider_error_with_the_max_turns_catego
         c.claude_code = cs;
     })
     .await;
-    let id = w
+    let (id, run) = w
         .api
-        .submit(&job(&repo, "CC-7", "claude-code-cli", false))
+        .run_to_end(&job(&repo, "CC-7", "claude-code-cli", false))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     let events = w.api.events(&id).await;
     assert_outcome(&run, "failed", "provider_error", Some("implement"));
     assert!(
@@ -527,11 +528,10 @@ async fn claude_code_cli_unauthorized_is_a_provider_error_with_the_auth_category
         c.claude_code = settings(program, &server, &home, "claude-sonnet-4-5-20250929");
     })
     .await;
-    let id = w
+    let (id, run) = w
         .api
-        .submit(&job(&repo, "CC-2", "claude-code-cli", false))
+        .run_to_end(&job(&repo, "CC-2", "claude-code-cli", false))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     let events = w.api.events(&id).await;
     assert_outcome(&run, "failed", "provider_error", Some("implement"));
     assert!(
@@ -576,11 +576,10 @@ async fn claude_code_cli_rate_limited_once_then_succeeds() {
         c.claude_code = settings(program, &server, &home, "claude-sonnet-4-5-20250929");
     })
     .await;
-    let id = w
+    let (_, run) = w
         .api
-        .submit(&job(&repo, "CC-3", "claude-code-cli", false))
+        .run_to_end(&job(&repo, "CC-3", "claude-code-cli", false))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     assert_outcome(&run, "completed", "published", None);
     assert_eq!(server.remaining(), 0);
     // The rate-limited request was retried: one more request than answers that counted.
@@ -613,8 +612,10 @@ async fn codex_cli_rate_limited_once_then_succeeds() {
         c.codex = settings(program, &server, &home, "gpt-5");
     })
     .await;
-    let id = w.api.submit(&job(&repo, "CX-2", "codex-cli", false)).await;
-    let run = w.api.wait_terminal(&id).await;
+    let (id, run) = w
+        .api
+        .run_to_end(&job(&repo, "CX-2", "codex-cli", false))
+        .await;
     let events = w.api.events(&id).await;
     assert_outcome(&run, "completed", "published", None);
     assert_eq!(server.remaining(), 0);
@@ -645,8 +646,10 @@ async fn codex_cli_unauthorized_is_a_provider_error_with_the_auth_category() {
         c.codex = settings(program, &server, &home, "gpt-5");
     })
     .await;
-    let id = w.api.submit(&job(&repo, "CX-3", "codex-cli", false)).await;
-    let run = w.api.wait_terminal(&id).await;
+    let (id, run) = w
+        .api
+        .run_to_end(&job(&repo, "CX-3", "codex-cli", false))
+        .await;
     let events = w.api.events(&id).await;
     assert_outcome(&run, "failed", "provider_error", Some("implement"));
     assert!(
@@ -673,11 +676,10 @@ async fn claude_code_cli_hanging_model_is_a_provider_timeout() {
         c.claude_code = cs;
     })
     .await;
-    let id = w
+    let (id, run) = w
         .api
-        .submit(&job(&repo, "CC-4", "claude-code-cli", false))
+        .run_to_end(&job(&repo, "CC-4", "claude-code-cli", false))
         .await;
-    let run = w.api.wait_terminal(&id).await;
     assert_outcome(&run, "failed", "provider_timeout", Some("implement"));
     assert!(
         s(&run, "/outcome/reason").contains("timeout of 5 s"),

@@ -24,8 +24,7 @@ fn agent_body() -> String {
 /// Runs the job to `completed`; returns (run id, branch).
 async fn publish(w: &Worker, repo: &Repo, key: &str) -> (String, String) {
     let agent = repo.agent(key, &agent_body());
-    let id = w.api.submit(&repo.job(key, &agent)).await;
-    let run = w.api.wait_terminal(&id).await;
+    let (id, run) = w.api.run_to_end(&repo.job(key, &agent)).await;
     assert_eq!(s(&run, "/status"), "completed", "{run}");
     (id, s(&run, "/branch"))
 }

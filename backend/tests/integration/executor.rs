@@ -276,6 +276,13 @@ impl Api {
             .await
     }
 
+    /// Submits a job and waits for its run to finish: the run id and the finished run.
+    pub(crate) async fn run_to_end(&self, job: &Value) -> (String, Value) {
+        let id = self.submit(job).await;
+        let run = self.wait_terminal(&id).await;
+        (id, run)
+    }
+
     /// Every event of the run, paged with `after`.
     pub(crate) async fn events(&self, id: &str) -> Vec<Value> {
         let mut all: Vec<Value> = Vec::new();
@@ -698,8 +705,7 @@ async fn happy_path_publishes_a_commit_with_trailers() {
     let w = worker(|_| {}).await;
     let mut job = repo.job("ML-1", &agent);
     job["ticket"]["title"] = json!("Make add add");
-    let id = w.api.submit(&job).await;
-    let run = w.api.wait_terminal(&id).await;
+    let (id, run) = w.api.run_to_end(&job).await;
     assert_outcome(&run, "completed", "published", None);
     assert_stages(&run, &full_pipeline("succeeded"));
     // In this run the pipeline order is also the order things happened.
@@ -1035,8 +1041,7 @@ async fn provider_timeout_fails_the_run_and_kills_its_processes() {
     let agent = repo.agent("sleeper", "sleeping_child(60)\ntime.sleep(30)\nfix()");
     let job = repo.job("ML-7", &agent);
     let w = worker(|c| c.provider_timeout_seconds = 1).await;
-    let id = w.api.submit(&job).await;
-    let run = w.api.wait_terminal(&id).await;
+    let (id, run) = w.api.run_to_end(&job).await;
     assert_outcome(&run, "failed", "provider_timeout", Some("implement"));
     assert!(
         stages(&run).contains(&st("implement", 1, "failed")),
@@ -1620,8 +1625,7 @@ async fn a_secret_split_across_two_writes_is_redacted_everywhere() {
         &log,
     )
     .await;
-    let id = bin.api.submit(&repo.job("ML-18", &agent)).await;
-    let run = bin.api.wait_terminal(&id).await;
+    let (id, run) = bin.api.run_to_end(&repo.job("ML-18", &agent)).await;
     assert_outcome(&run, "completed", "published", None);
     bin.api.wait_executors_idle().await;
 

@@ -183,8 +183,7 @@ fn figures(v: &Value) -> Value {
 /// A real, published run on a worker with one executor.
 async fn published_run(w: &Worker, repo: &Repo, key: &str) -> String {
     let agent = repo.agent(&format!("fix-{key}"), "fix()");
-    let id = w.api.submit(&repo.job(key, &agent)).await;
-    let run = w.api.wait_terminal(&id).await;
+    let (id, run) = w.api.run_to_end(&repo.job(key, &agent)).await;
     w.api.wait_executors_idle().await;
     assert_outcome(&run, "completed", "published", None);
     id

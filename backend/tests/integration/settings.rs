@@ -63,8 +63,7 @@ fn locked(names: &[(&str, Provisioned)]) -> BTreeMap<String, Provisioned> {
 
 /// Runs `job` on `w` to its end.
 async fn run_on(w: &Worker, job: &Value) -> Value {
-    let id = w.api.submit(job).await;
-    let run = w.api.wait_terminal(&id).await;
+    let (_, run) = w.api.run_to_end(job).await;
     w.api.wait_executors_idle().await;
     run
 }
