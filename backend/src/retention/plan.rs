@@ -225,38 +225,50 @@ pub fn total_event_bytes(conn: &mut SqliteConnection) -> Result<i64, DbError> {
     Ok(t.total)
 }
 
-/// The bytes of a run's audit evidence: stored diffs, the patch, command lines and output tails.
-pub fn audit_bytes(conn: &mut SqliteConnection, run_id: &str) -> Result<i64, DbError> {
-    let t: Total = diesel::sql_query(
-        "SELECT CAST(\
-            COALESCE((SELECT SUM(COALESCE(LENGTH(CAST(diff AS BLOB)), 0) + LENGTH(CAST(path AS BLOB))) \
-                FROM file_changes WHERE run_id = ?1), 0) + \
-            COALESCE((SELECT SUM(LENGTH(CAST(argv AS BLOB)) + COALESCE(LENGTH(CAST(output_tail AS BLOB)), 0)) \
-                FROM commands WHERE run_id = ?1), 0) + \
-            COALESCE((SELECT LENGTH(CAST(patch AS BLOB)) FROM run_artifacts WHERE run_id = ?1), 0) \
-         AS BIGINT) AS total",
-    )
-    .bind::<Text, _>(run_id)
-    .get_result(conn)?;
-    Ok(t.total)
+/// A run whose audit record goes, with the bytes of that record.
+#[derive(QueryableByName)]
+struct AuditRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    finished_at: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    bytes: i64,
 }
 
+/// The finished runs whose audit records are older than the policy allows, oldest first, each
+/// with the bytes its record holds (diffs and paths, commands and their output, the patch), in
+/// one query.
 fn plan_audit(
     conn: &mut SqliteConnection,
     policy: &Policy,
     now: DateTime<Utc>,
     out: &mut Plan,
 ) -> Result<(), DbError> {
-    let rows: Vec<(String, Option<String>)> = runs::table
-        .filter(runs::status.eq_any(TERMINAL))
-        .filter(runs::audit_retained.eq(true))
-        .filter(runs::finished_at.lt(cutoff(now, policy.audit_days)))
-        .order((runs::finished_at.asc(), runs::id.asc()))
-        .select((runs::id, runs::finished_at))
-        .load(conn)?;
-    for (id, finished_at) in rows {
-        out.audit_bytes += audit_bytes(conn, &id)?;
-        out.audit.push(AuditRun { id, finished_at });
+    let rows: Vec<AuditRow> = diesel::sql_query(
+        "SELECT r.id AS id, r.finished_at AS finished_at, CAST(\
+            COALESCE((SELECT SUM(COALESCE(LENGTH(CAST(diff AS BLOB)), 0) + LENGTH(CAST(path AS BLOB))) \
+                FROM file_changes WHERE run_id = r.id), 0) + \
+            COALESCE((SELECT SUM(LENGTH(CAST(argv AS BLOB)) + COALESCE(LENGTH(CAST(output_tail AS BLOB)), 0)) \
+                FROM commands WHERE run_id = r.id), 0) + \
+            COALESCE((SELECT LENGTH(CAST(patch AS BLOB)) FROM run_artifacts WHERE run_id = r.id), 0) \
+         AS BIGINT) AS bytes \
+         FROM runs r \
+         WHERE r.status IN (?1, ?2, ?3, ?4) AND r.audit_retained AND r.finished_at < ?5 \
+         ORDER BY r.finished_at, r.id",
+    )
+    .bind::<Text, _>(TERMINAL[0])
+    .bind::<Text, _>(TERMINAL[1])
+    .bind::<Text, _>(TERMINAL[2])
+    .bind::<Text, _>(TERMINAL[3])
+    .bind::<Text, _>(cutoff(now, policy.audit_days))
+    .load(conn)?;
+    for r in rows {
+        out.audit_bytes += r.bytes;
+        out.audit.push(AuditRun {
+            id: r.id,
+            finished_at: r.finished_at,
+        });
     }
     Ok(())
 }
